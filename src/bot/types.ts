@@ -54,6 +54,8 @@ export interface ImagePost extends WorkspaceRef {
 export interface Requester extends WorkspaceRef {
   userId: string;
   isAdmin: boolean;
+  /** May review flags (Discord: Manage Messages; Slack: admin). Admins always may. */
+  isModerator?: boolean;
   roles: string[];
   /** Where the command was typed. */
   channelId?: string;
@@ -228,6 +230,17 @@ export interface PostOutcome {
   failed: { index: number; code: ErrorCode; message: string }[];
 }
 
+export interface ReviewStats {
+  /** Judgements with a hateful verdict. */
+  flagged: number;
+  /** Flags whose latest review is confirm or delete. */
+  confirmed: number;
+  /** Flags whose latest review is not hateful. */
+  overturned: number;
+  /** overturned / (confirmed + overturned); null before any review. */
+  falsePositiveRate: number | null;
+}
+
 /** The moderator's public surface; `Moderator` in ./moderator.ts implements it. */
 export interface ModeratorApi {
   /** Judge every image of a post, record it, perform the actions the workspace settings ask for. Never throws. */
@@ -237,9 +250,9 @@ export interface ModeratorApi {
   /** check / evaluate / config. Returns the final reply; never throws (errors become `kind: 'error'`). */
   handleCommand(request: CommandRequest, port: CommandPort): Promise<NeutralReply>;
   /** The workspace's settings (defaults when never set). */
-  getSettings(ref: WorkspaceRef): WorkspaceSettings;
+  getSettings(ref: WorkspaceRef): Promise<WorkspaceSettings>;
   /** Confirmed and overturned flag counts: the live false-positive rate. */
-  reviewStats(ref: WorkspaceRef): { flagged: number; confirmed: number; overturned: number; falsePositiveRate: number | null };
+  reviewStats(ref: WorkspaceRef): Promise<ReviewStats>;
   /** Stop taking new posts, wait for judgements in flight, cancel an evaluation. */
   drain(): Promise<void>;
 }
