@@ -6,7 +6,9 @@ export function sigmoid(x: number): number {
   return e / (1 + e);
 }
 
-function standardiser(mean?: Float32Array, std?: Float32Array) {
+function standardiser(dim: number, mean?: Float32Array, std?: Float32Array) {
+  if (mean && mean.length !== dim) throw new Error(`mean has ${mean.length} values for dim ${dim}`);
+  if (std && std.length !== dim) throw new Error(`std has ${std.length} values for dim ${dim}`);
   return (x: ArrayLike<number>, i: number): number => {
     const m = mean ? mean[i] : 0;
     const s = std ? std[i] || 1 : 1;
@@ -21,7 +23,7 @@ export class LogisticScorer {
   constructor(private readonly head: LogisticHead) {
     this.w = decodeTensor(head.weights);
     if (this.w.length !== head.dim) throw new Error(`logistic head: ${this.w.length} weights for dim ${head.dim}`);
-    this.std = standardiser(head.mean && decodeTensor(head.mean), head.std && decodeTensor(head.std));
+    this.std = standardiser(head.dim, head.mean && decodeTensor(head.mean), head.std && decodeTensor(head.std));
   }
   get dim(): number {
     return this.head.dim;
@@ -44,14 +46,20 @@ export class MlpScorer {
   private readonly layers: { w: Float32Array; b: Float32Array; inDim: number; outDim: number; relu: boolean }[];
   private readonly std: (x: ArrayLike<number>, i: number) => number;
   constructor(readonly head: MlpFusion) {
-    this.std = standardiser(head.mean && decodeTensor(head.mean), head.std && decodeTensor(head.std));
+    this.std = standardiser(
+      head.textDim + head.imageDim,
+      head.mean && decodeTensor(head.mean),
+      head.std && decodeTensor(head.std),
+    );
     let inDim = head.textDim + head.imageDim;
     this.layers = head.layers.map((l, k) => {
       const [rows, cols] = l.weights.shape;
       if (rows !== inDim) throw new Error(`mlp layer ${k}: expects input ${rows}, previous layer gives ${inDim}`);
       const outDim = cols ?? 1;
       inDim = outDim;
-      return { w: decodeTensor(l.weights), b: decodeTensor(l.bias), inDim: rows, outDim, relu: l.activation === 'relu' };
+      const b = decodeTensor(l.bias);
+      if (b.length !== outDim) throw new Error(`mlp layer ${k}: ${b.length} biases for width ${outDim}`);
+      return { w: decodeTensor(l.weights), b, inDim: rows, outDim, relu: l.activation === 'relu' };
     });
     if (inDim !== 1) throw new Error(`mlp: the last layer must have width 1, has ${inDim}`);
   }
