@@ -59,7 +59,7 @@ export function renderReply(reply: NeutralReply): SlackMessage {
       const table = clip(reply.table, SECTION_MAX - 10);
       return {
         text: `${reply.title}\n${reply.text}`,
-        blocks: [section(`*${escapeMrkdwn(reply.title)}*\n${escapeMrkdwn(reply.text)}`), section('```' + table + '```')],
+        blocks: [section(`:bar_chart: *${escapeMrkdwn(reply.title)}*`), section('```' + table + '```')],
       };
     }
     case 'error':
