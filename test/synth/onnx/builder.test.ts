@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GraphBuilder, attr, decodeModel, tensorValues, varint } from '../../../src/synth/onnx/builder.js';
+import { onnx } from '../../../src/synth/onnx/proto.js';
 import { mulberry32, normalArray, streamFor } from '../../../src/synth/onnx/random.js';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'mg-builder-'));
@@ -37,7 +38,7 @@ describe('GraphBuilder', () => {
     const model = decodeModel(g.toBuffer());
     expect(Number(model.irVersion)).toBe(8);
     expect(Number(model.opsetImport[0].version)).toBe(14);
-    const graph = model.graph!;
+    const graph = onnx.GraphProto.fromObject(model.graph!);
     expect(graph.input[0].name).toBe('x');
     expect(graph.input[0].type!.tensorType!.shape!.dim![0].dimParam).toBe('batch');
     expect(graph.output[0].name).toBe('y');
