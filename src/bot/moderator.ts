@@ -119,7 +119,6 @@ export class Moderator implements ModeratorApi {
 
   /** Why a post is not judged, or null when it is. */
   private skipReason(post: ImagePost, s: WorkspaceSettings): string | null {
-    if (this.draining) return 'shutting down';
     if (post.authorIsBot) return 'bot author';
     if (!s.enabled) return 'disabled';
     if (post.images.length === 0) return 'no images';
