@@ -16,6 +16,8 @@ export interface ComputeFeaturesOptions {
   items: DatasetItem[];
   /** Cache folder; null disables the cache. */
   cacheDir: string | null;
+  /** The cache's key for this pack (featureFingerprint); default engine.info.fingerprint. */
+  fingerprint?: string;
   /** Items in flight at once (default 16). */
   concurrency?: number;
   onProgress?: ProgressCallback;
@@ -40,7 +42,7 @@ export function cancelled(): MemeguardError {
 
 export async function computeFeatures(opts: ComputeFeaturesOptions): Promise<{ rows: ItemFeatures[]; stats: FeatureRunStats }> {
   const { engine, items, signal } = opts;
-  const cache = opts.cacheDir === null ? null : FeatureCache.open(opts.cacheDir, engine.info.fingerprint);
+  const cache = opts.cacheDir === null ? null : FeatureCache.open(opts.cacheDir, opts.fingerprint ?? engine.info.fingerprint);
   const clock = new ProgressClock(items.length);
   const out: (Features | undefined)[] = new Array(items.length);
   const stats: FeatureRunStats = { cached: 0, computed: 0 };
