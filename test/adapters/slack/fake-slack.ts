@@ -49,6 +49,8 @@ export interface RecordedCall {
   args: Record<string, unknown>;
   ok: boolean;
   error?: string;
+  /** What the fake answered (ok calls). */
+  result?: Record<string, unknown>;
 }
 
 export interface FakeMessage {
@@ -99,6 +101,8 @@ export class FakeSlack {
   readonly reactions: { channel: string; timestamp: string; name: string }[] = [];
   readonly uploads = new Map<string, Upload>();
   readonly downloads: { fileId: string; authorized: boolean }[] = [];
+  /** What the app posted to response_url links (slash commands, shortcuts, buttons), in order. */
+  readonly responses: { id: string; body: Record<string, unknown> }[] = [];
   /** Acks received over Socket Mode, by envelope id. */
   readonly acks = new Map<string, Record<string, unknown>>();
 
@@ -294,6 +298,7 @@ export class FakeSlack {
     if (url.pathname.startsWith('/api/') && req.method === 'POST') return this.api(url.pathname.slice(5), req, body, res);
     if (url.pathname.startsWith('/files-pri/') && req.method === 'GET') return this.download(url.pathname, req, res);
     if (url.pathname.startsWith('/upload/') && req.method === 'POST') return this.receiveUpload(url.pathname.slice(8), req, body, res);
+    if (url.pathname.startsWith('/respond/') && req.method === 'POST') return this.receiveResponse(url.pathname.slice(9), req, body, res);
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found');
   }
@@ -316,6 +321,38 @@ export class FakeSlack {
     }
     res.writeHead(200, { 'content-type': file.mimetype, 'content-length': String(file.bytes.length) });
     res.end(Buffer.from(file.bytes));
+  }
+
+  /** A response_url for a command, shortcut or button (Slack's hooks.slack.com/... link). */
+  responseUrl(id: string): string {
+    return `${this.url}/respond/${id}`;
+  }
+
+  /** Resolves with the first body posted to responseUrl(id) that matches. */
+  async waitForResponse(id: string, test: (body: Record<string, unknown>) => boolean = () => true, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.responses.find((r) => r.id === id && test(r.body));
+      if (found) return found.body;
+      if (Date.now() > deadline) {
+        throw new Error(`fake Slack: no response on ${id}; got ${JSON.stringify(this.responses.filter((r) => r.id === id).map((r) => r.body.text))}`);
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  private receiveResponse(id: string, req: IncomingMessage, body: Buffer, res: ServerResponse): void {
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end('invalid_payload');
+      return;
+    }
+    this.responses.push({ id, body: parsed });
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('ok');
   }
 
   private receiveUpload(fileId: string, req: IncomingMessage, body: Buffer, res: ServerResponse): void {
@@ -342,7 +379,7 @@ export class FakeSlack {
       if (!handler) throw new SlackApiError('unknown_method');
       this.checkToken(method, token);
       result = { ok: true, ...handler({ token, args }) };
-      call = { method, token, args, ok: true };
+      call = { method, token, args, ok: true, result };
     } catch (e) {
       const error = e instanceof SlackApiError ? e.slackError : `internal_error: ${String(e)}`;
       result = { ok: false, error };
@@ -444,6 +481,18 @@ export class FakeSlack {
       }
       this.reactions.push({ channel, timestamp, name });
       return {};
+    },
+    'conversations.history': ({ args }) => {
+      const channel = this.requireChannel(args);
+      const latest = String(args.latest ?? '9999999999.999999');
+      const inclusive = args.inclusive === true || args.inclusive === 'true';
+      const limit = Number(args.limit ?? 100);
+      const found = this.messages
+        .filter((m) => m.channel === channel && (inclusive ? Number(m.ts) <= Number(latest) : Number(m.ts) < Number(latest)))
+        .sort((a, b) => Number(b.ts) - Number(a.ts))
+        .slice(0, limit)
+        .map(({ channel: _c, bot: _b, ...m }) => ({ type: 'message', ...m }));
+      return { messages: found, has_more: false };
     },
     'files.info': ({ args }) => {
       const file = this.files.get(String(args.file ?? ''));
