@@ -196,3 +196,36 @@ describe('downloadSlackFile', () => {
     });
   });
 });
+
+describe('slack-manifest.json', () => {
+  it('declares what the app uses: its commands, the shortcut, the scopes of every Web API method it calls, events, interactivity', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { COMMANDS, CHECK_MEME_CALLBACK_ID } = await import('../../../src/adapters/slack/app.js');
+    const manifest = JSON.parse(await readFile(new URL('../../../slack-manifest.json', import.meta.url), 'utf8'));
+    expect(manifest.features.slash_commands.map((c: { command: string }) => c.command).sort()).toEqual(Object.values(COMMANDS).sort());
+    // Slack escapes mentions only when asked: /memeguard-config needs <#C…> to store channel ids.
+    expect(manifest.features.slash_commands.every((c: { should_escape: boolean }) => c.should_escape)).toBe(true);
+    expect(manifest.features.shortcuts).toEqual([expect.objectContaining({ type: 'message', callback_id: CHECK_MEME_CALLBACK_ID, name: 'Check meme' })]);
+    const usedScopes = {
+      'chat.postMessage / postEphemeral / update': 'chat:write',
+      'reactions.add': 'reactions:write',
+      'files.info + downloads': 'files:read',
+      'files.uploadV2': 'files:write',
+      'conversations.history (public)': 'channels:history',
+      'conversations.history (private)': 'groups:history',
+      'users.info': 'users:read',
+      'slash commands': 'commands',
+    };
+    expect(manifest.oauth_config.scopes.bot.sort()).toEqual([...new Set(Object.values(usedScopes))].sort());
+    expect(manifest.oauth_config.scopes.user).toEqual(['chat:write']);
+    expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual(['message.channels', 'message.groups']);
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+    expect(manifest.settings.socket_mode_enabled).toBe(false);
+    const urls = [
+      ...manifest.features.slash_commands.map((c: { url: string }) => c.url),
+      manifest.settings.event_subscriptions.request_url,
+      manifest.settings.interactivity.request_url,
+    ];
+    expect(urls.every((u: string) => new URL(u).pathname === '/slack/events')).toBe(true);
+  });
+});

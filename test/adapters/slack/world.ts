@@ -7,15 +7,13 @@ import { createHmac } from 'node:crypto';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { createSlackAdapter, type SlackAdapter } from '../../../src/adapters/slack/app.js';
 import { slackConfigFromEnv } from '../../../src/adapters/slack/config.js';
 import type { EvaluationRunner } from '../../../src/bot/evaluation.js';
 import { Moderator } from '../../../src/bot/moderator.js';
 import { openSqliteStore, type SqliteStore } from '../../../src/bot/store/sqlite.js';
-import { MemeguardError } from '../../../src/errors.js';
-import { readDataset, labelsOf } from '../../../src/eval/dataset.js';
-import { auroc, metricsAt, rocCurve } from '../../../src/eval/metrics.js';
+import { formatReportTable, runEvaluation } from '../../../src/eval/evaluate.js';
+import { renderRocPng } from '../../../src/eval/plot.js';
 import { createEngine } from '../../../src/inference/engine.js';
 import type { Engine } from '../../../src/inference/types.js';
 import { renderMeme } from '../../../src/synth/memes.js';
@@ -48,29 +46,13 @@ export interface Core {
 }
 
 /**
- * An evaluation runner built from the real pieces (data set reader, engine, AUROC and ROC from src/eval), for the
- * /evaluate flow: one fused score per item, a table, and the ROC curve drawn as a PNG.
+ * The /evaluate runner from the real pieces of src/eval: runEvaluation on the engine (no feature cache), its
+ * report table and ROC plot.
  */
 export function engineEvaluationRunner(engine: Engine): EvaluationRunner {
   return async ({ dataDir, split, limit, onProgress, signal }) => {
-    const data = await readDataset(dataDir, { split, limit, purpose: 'evaluate' });
-    const labels = labelsOf(data.items);
-    const scores: number[] = [];
-    for (const item of data.items) {
-      if (signal.aborted) throw new MemeguardError('CANCELLED', 'the evaluation was cancelled');
-      const { readFile } = await import('node:fs/promises');
-      const verdict = await engine.analyze({ image: await readFile(item.imagePath), caption: item.text, explain: false });
-      scores.push(verdict.score);
-      onProgress(scores.length, data.items.length);
-    }
-    const m = metricsAt(scores, labels, 0.5);
-    const area = auroc(scores, labels);
-    const table = ['rule       accuracy  AUROC', `seed-sum   ${m.accuracy.toFixed(3)}     ${area === null ? 'n/a' : area.toFixed(3)}`].join('\n');
-    const roc = rocCurve(scores, labels) ?? [];
-    const points = roc.map((p) => `${(20 + p.fpr * 200).toFixed(1)},${(220 - p.tpr * 200).toFixed(1)}`).join(' ');
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="240" height="240"><rect width="240" height="240" fill="white"/><polyline points="${points}" fill="none" stroke="black" stroke-width="2"/></svg>`;
-    const rocPng = new Uint8Array(await sharp(Buffer.from(svg)).png().toBuffer());
-    return { table, rocPng, summary: { accuracy: m.accuracy, auroc: area, n: scores.length } };
+    const report = await runEvaluation({ engine, dataDir, split, limit, cacheDir: null, onProgress: (p) => onProgress(p.done, p.total), signal });
+    return { table: formatReportTable(report), rocPng: new Uint8Array(await renderRocPng(report)), summary: { n: report.n } };
   };
 }
 
