@@ -1,0 +1,210 @@
+import { mkdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { isMemeguardError, MemeguardError } from '../errors.js';
+import { readPack } from '../inference/pack/load.js';
+import type { PackJson } from '../inference/pack/schema.js';
+import { logger } from '../log.js';
+import { downloadFile, type DownloadOptions } from './download.js';
+import { sha256File } from './hash.js';
+import { HubHttpError, resolveEndpoint, resolveUrl, tokenFromEnv } from './hub.js';
+import { readLock, writeJsonAtomic, writeLock, type LockEntry, type PackLock } from './lock.js';
+import { silentProgress, type ProgressReporter } from './progress.js';
+import { loadRecipe, planFiles, recipePackJson, RECIPES_DIR, type PlannedFile, type Variant } from './recipe.js';
+
+/**
+ * `models pull`: every file of a recipe into `<root>/<pack>/`, the lock file updated after each file, stale files of
+ * an earlier variant removed, and pack.json written LAST — an interrupted pull never leaves a pack that looks usable.
+ */
+
+export const DEFAULT_MODELS_ROOT = 'models';
+
+export interface PullOptions {
+  /** Recipe name (models/recipes/<name>.json) or a path to a recipe .json file. */
+  pack: string;
+  /** Folder that holds the packs (default: models). */
+  root?: string;
+  /** `--endpoint`; else HF_ENDPOINT; else https://huggingface.co. */
+  endpoint?: string;
+  variant?: Variant;
+  /** Download every file again even when it matches the lock. */
+  force?: boolean;
+  /** Default: HF_TOKEN from the environment. */
+  token?: string;
+  recipesDir?: string;
+  progress?: ProgressReporter;
+  /** Transfer settings (tests shorten backoff and timeouts, inject a failing writer). */
+  transfer?: Pick<DownloadOptions, 'retries' | 'backoffMs' | 'timeoutMs' | 'idleTimeoutMs' | 'openFile'>;
+}
+
+export type PulledFileStatus = 'downloaded' | 'kept' | 'absent-optional';
+
+export interface PullResult {
+  dir: string;
+  recipe: string;
+  variant: Variant;
+  endpoint: string;
+  files: Array<{ path: string; status: PulledFileStatus; size: number; sha256?: string; resumed?: number }>;
+  downloadedBytes: number;
+  keptBytes: number;
+  removedStale: string[];
+  pack: PackJson;
+}
+
+export async function pullPack(options: PullOptions): Promise<PullResult> {
+  const { recipe } = await loadRecipe(options.pack, options.recipesDir ?? RECIPES_DIR);
+  const variant = options.variant ?? recipe.defaultVariant;
+  const endpoint = resolveEndpoint(options.endpoint);
+  const token = options.token ?? tokenFromEnv();
+  const progress = options.progress ?? silentProgress;
+  const dir = path.resolve(options.root ?? DEFAULT_MODELS_ROOT, recipe.name);
+  await mkdir(dir, { recursive: true });
+
+  const oldLock = await readLock(dir).catch((e: unknown) => {
+    logger.warn('ignoring an unreadable lock file; every file is fetched again', { dir, error: (e as Error).message });
+    return undefined;
+  });
+  const previous = await previousPackSettings(dir);
+  const plan = planFiles(recipe, variant);
+
+  // Decide what to keep before touching anything.
+  const entries = new Map<string, LockEntry>();
+  const keep = new Set<string>();
+  for (const f of plan) {
+    const old = oldLock?.files.find((e) => e.path === f.path);
+    if (!old) continue;
+    entries.set(f.path, old);
+    if (!options.force && old.repo === f.repo && old.revision === f.revision && old.file === f.file) {
+      if (await matchesOnDisk(dir, old)) keep.add(f.path);
+    }
+  }
+  const needsDownload = plan.some((f) => !keep.has(f.path));
+  if (needsDownload) {
+    // From here until the end the pack is being changed: it must not look usable.
+    await rm(path.join(dir, 'pack.json'), { force: true });
+  }
+
+  const lock: PackLock = {
+    format: 'memeguard-pack-lock',
+    version: 1,
+    recipe: recipe.name,
+    variant,
+    endpoint,
+    complete: false,
+    updatedAt: new Date().toISOString(),
+    files: [],
+  };
+  const saveLock = async (complete: boolean) => {
+    lock.complete = complete;
+    lock.updatedAt = new Date().toISOString();
+    lock.files = plan.map((f) => entries.get(f.path)).filter((e): e is LockEntry => e !== undefined);
+    await writeLock(dir, lock);
+  };
+
+  const result: PullResult['files'] = [];
+  let downloadedBytes = 0;
+  let keptBytes = 0;
+  for (const f of plan) {
+    if (keep.has(f.path)) {
+      const e = entries.get(f.path)!;
+      result.push({ path: f.path, status: 'kept', size: e.size, sha256: e.sha256 });
+      keptBytes += e.size;
+      progress.line(`up to date ${f.path}`);
+      continue;
+    }
+    const outcome = await fetchOne(f, dir, endpoint, token, progress, options.transfer);
+    if (outcome === 'absent') {
+      entries.delete(f.path);
+      result.push({ path: f.path, status: 'absent-optional', size: 0 });
+      progress.line(`${f.path}: not in ${f.repo} (optional, skipped)`);
+      continue;
+    }
+    entries.set(f.path, outcome.entry);
+    await saveLock(false);
+    result.push({ path: f.path, status: 'downloaded', size: outcome.entry.size, sha256: outcome.entry.sha256, resumed: outcome.resumed });
+    downloadedBytes += outcome.entry.size;
+  }
+
+  // Files of an earlier pull that this one does not use (another variant's ONNX file): remove them.
+  const planned = new Set(plan.map((f) => f.path));
+  const removedStale: string[] = [];
+  for (const e of oldLock?.files ?? []) {
+    if (planned.has(e.path)) continue;
+    await rm(path.join(dir, ...e.path.split('/')), { force: true });
+    removedStale.push(e.path);
+  }
+
+  await saveLock(true);
+  const pack = recipePackJson(recipe, variant, {
+    heads: previous.heads,
+    fusion: previous.fusion,
+    source: {
+      endpoint,
+      ...Object.fromEntries(
+        ['text', 'image'].flatMap((m) => {
+          const commit = plan.map((f) => entries.get(f.path)).find((e) => e && e.path.startsWith(`${m}/`) && e.commit)?.commit;
+          return commit ? [[`${m}Commit`, commit]] : [];
+        }),
+      ),
+    },
+  });
+  await writeJsonAtomic(path.join(dir, 'pack.json'), pack);
+  logger.info('model pack pulled', { pack: recipe.name, dir, variant, downloadedBytes, keptBytes });
+  return { dir, recipe: recipe.name, variant, endpoint, files: result, downloadedBytes, keptBytes, removedStale, pack };
+}
+
+async function fetchOne(
+  f: PlannedFile,
+  dir: string,
+  endpoint: string,
+  token: string | undefined,
+  progress: ProgressReporter,
+  transfer: PullOptions['transfer'],
+): Promise<{ entry: LockEntry; resumed: number } | 'absent'> {
+  const ref = { endpoint, repo: f.repo, revision: f.revision, file: f.file };
+  try {
+    const r = await downloadFile({
+      url: resolveUrl(endpoint, f.repo, f.revision, f.file),
+      ref,
+      dest: path.join(dir, ...f.path.split('/')),
+      token,
+      label: f.path,
+      progress: progress.file(f.path),
+      ...transfer,
+    });
+    const entry: LockEntry = {
+      path: f.path,
+      repo: f.repo,
+      revision: f.revision,
+      file: f.file,
+      size: r.size,
+      sha256: r.sha256,
+      verifiedByHub: r.verifiedByHub,
+    };
+    if (r.commit) entry.commit = r.commit;
+    return { entry, resumed: r.resumed };
+  } catch (e) {
+    if (f.optional && e instanceof HubHttpError && e.isMissingFile) return 'absent';
+    const err = isMemeguardError(e) ? e : new MemeguardError('DOWNLOAD_FAILED', `${f.path}: ${(e as Error).message}`, { cause: e });
+    logger.error('models pull failed', { code: err.code, file: f.path, repo: f.repo, revision: f.revision, error: err.message });
+    throw err;
+  }
+}
+
+/** A file from the lock is still what was downloaded: same size, same sha256. */
+async function matchesOnDisk(dir: string, e: LockEntry): Promise<boolean> {
+  const file = path.join(dir, ...e.path.split('/'));
+  const st = await stat(file).catch(() => undefined);
+  if (!st || !st.isFile() || st.size !== e.size) return false;
+  return (await sha256File(file)).sha256 === e.sha256;
+}
+
+/** Settings a user or `train` put into the current pack.json that a re-pull must not lose: heads and fusion. */
+async function previousPackSettings(dir: string): Promise<{ heads?: string; fusion?: PackJson['fusion'] }> {
+  try {
+    const { json } = await readPack(dir);
+    const headsExists = json.heads ? await stat(path.join(dir, json.heads)).then(() => true, () => false) : false;
+    return { heads: headsExists ? json.heads : undefined, fusion: json.fusion };
+  } catch {
+    return {};
+  }
+}
