@@ -41,7 +41,6 @@ import type {
 /** Discord's attachment limit for most servers; larger files are refused from their declared size. */
 export const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 export const WARNING_EMOJI = '⚠️';
-export const DEFAULT_EVAL_SPLIT = 'dev';
 
 export interface ModeratorOptions {
   engine: Engine;
@@ -433,7 +432,7 @@ export class Moderator implements ModeratorApi {
       }
       case 'evaluate':
         this.requireAdmin(r, 'run an evaluation');
-        return this.evaluate(r, port, request.split ?? DEFAULT_EVAL_SPLIT, request.limit);
+        return this.evaluate(r, port, request.split, request.limit);
       case 'evaluate-cancel': {
         this.requireAdmin(r, 'cancel an evaluation');
         if (!this.evaluation) return infoReply('No evaluation is running.');
@@ -450,27 +449,27 @@ export class Moderator implements ModeratorApi {
     return this.evaluation !== null;
   }
 
-  private async evaluate(r: Requester, port: CommandPort, split: string, limit?: number): Promise<NeutralReply> {
+  private async evaluate(r: Requester, port: CommandPort, split: string | undefined, limit?: number): Promise<NeutralReply> {
     if (!this.evaluateRunner) throw new MemeguardError('USAGE', 'evaluation is not available in this process');
     if (!this.evalDataDir) {
       throw new MemeguardError('USAGE', 'no evaluation data set is configured', { hint: 'set MEMEGUARD_EVAL_DATA to a Hateful Memes-format folder' });
     }
     if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) throw new MemeguardError('BAD_INPUT', 'limit must be a whole number of at least 1');
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(split)) throw new MemeguardError('BAD_INPUT', `"${split}" is not a split name`);
+    if (split !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(split)) throw new MemeguardError('BAD_INPUT', `"${split}" is not a split name`);
     if (this.evaluation) {
       throw new MemeguardError('USAGE', `an evaluation is already running (started by <@${this.evaluation.requesterId}>)`, { hint: 'wait for it or cancel it' });
     }
     if (this.draining) throw new MemeguardError('CANCELLED', 'memeguard is shutting down');
     const controller = new AbortController();
     this.evaluation = { controller, requesterId: r.userId };
-    const runId = await this.store.startEvaluationRun({ ...r, requesterId: r.userId, dataDir: this.evalDataDir, split, limit: limit ?? null });
+    const runId = await this.store.startEvaluationRun({ ...r, requesterId: r.userId, dataDir: this.evalDataDir, split: split ?? '(default)', limit: limit ?? null });
     let lastBucket = -1;
     let edits: Promise<void> = Promise.resolve();
     const onProgress = (done: number, total: number) => {
       const bucket = total > 0 ? Math.floor((done / total) * 10) : 0;
       if (bucket === lastBucket || !port.progress) return;
       lastBucket = bucket;
-      const reply = progressReply(done, total, `Evaluating ${split}`);
+      const reply = progressReply(done, total, `Evaluating ${split ?? 'the default split'}`);
       edits = edits.then(() => port.progress!(reply)).catch((e: unknown) => logger.warn('progress update failed', { error: String(e) }));
     };
     try {
@@ -478,13 +477,14 @@ export class Moderator implements ModeratorApi {
       if (controller.signal.aborted) throw new MemeguardError('CANCELLED', 'the evaluation was cancelled');
       await edits;
       await this.store.finishEvaluationRun(runId, 'done', JSON.stringify(result.summary ?? null));
+      const title = `Evaluation of ${result.split}${limit ? ` (first ${limit})` : ''}`;
       return {
         kind: 'report',
-        title: `Evaluation of ${split}${limit ? ` (first ${limit})` : ''}`,
+        title,
         table: result.table,
         rocPng: result.rocPng,
-        rocName: result.rocPng ? `roc-${split}.png` : undefined,
-        text: `Evaluation of ${split}${limit ? ` (first ${limit})` : ''}\n${result.table}`,
+        rocName: result.rocPng ? `roc-${result.split}.png` : undefined,
+        text: `${title}\n${result.table}`,
       };
     } catch (e) {
       await edits;

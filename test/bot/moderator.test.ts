@@ -227,14 +227,14 @@ describe('Moderator: commands', () => {
 
   it('evaluate: admin only, progress, one run at a time, cancellable, recorded', async () => {
     let release: () => void = () => {};
-    const runner: EvaluationRunner = async ({ onProgress, signal, limit }) => {
+    const runner: EvaluationRunner = async ({ onProgress, signal, limit, split }) => {
       const total = limit ?? 20;
       for (let i = 1; i <= total; i++) {
         if (signal.aborted) throw new Error('aborted');
         onProgress(i, total);
         if (i === 5) await new Promise<void>((r) => (release = r));
       }
-      return { table: 'rule | auroc\nfused | 0.6', rocPng: new Uint8Array([0x89, 0x50]), summary: { auroc: 0.6 } };
+      return { split: split ?? 'dev_seen', table: 'rule | auroc\nfused | 0.6', rocPng: new Uint8Array([0x89, 0x50]), summary: { auroc: 0.6 } };
     };
     const { moderator, port, store } = await setup({ evaluate: runner, evalDataDir: '/data' });
     expect(await moderator.handleCommand({ command: 'evaluate', requester: member }, port())).toMatchObject({ kind: 'error', code: 'PERMISSION_DENIED' });
@@ -261,7 +261,7 @@ describe('Moderator: commands', () => {
   });
 
   it('evaluate without a data folder says which variable to set', async () => {
-    const { moderator, port } = await setup({ evaluate: async () => ({ table: '', summary: null }) });
+    const { moderator, port } = await setup({ evaluate: async () => ({ split: 'dev', table: '', summary: null }) });
     const r = await moderator.handleCommand({ command: 'evaluate', requester: admin }, port());
     expect(r).toMatchObject({ kind: 'error', code: 'USAGE' });
     expect(r.text).toContain('MEMEGUARD_EVAL_DATA');
