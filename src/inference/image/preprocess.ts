@@ -1,7 +1,13 @@
 /**
  * Image preprocessing for the image model, driven by the model folder's own preprocessor_config.json:
- * resize (+ centre crop) in sharp, then one tight loop that rescales, normalises and turns HWC uint8 into
- * CHW float32, the `pixel_values` layout the ONNX export expects.
+ * resize (+ centre crop), then one tight loop that rescales, normalises and turns HWC uint8 into CHW float32,
+ * the `pixel_values` layout the ONNX export expects.
+ *
+ * Resizing: transformers resizes with Pillow. sharp (libvips) reduces images within a fraction of a uint8 step of
+ * Pillow and much faster, but it enlarges on a grid shifted by a quarter input pixel with its own interpolator
+ * whatever the kernel, so by default ('auto') reductions go through sharp and anything that enlarges an axis goes
+ * through `pillowResizeBox`, a bit-exact port of Pillow's resampling. 'pillow' uses the exact path always
+ * (parity with the Python pipeline, e.g. for evaluation); 'sharp' uses sharp always.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,6 +17,14 @@ import { MemeguardError } from '../../errors.js';
 import { outputSize, planResize, type ResizePlan } from './geometry.js';
 import type { LoadedImage } from './load.js';
 import { resolvePreprocessorConfig, type ResampleName, type ResolvedPreprocessing } from './preprocessor-config.js';
+import { pillowResizeBox } from './resample.js';
+
+export type ResizeEngine = 'auto' | 'pillow' | 'sharp';
+
+export interface PreprocessorOptions {
+  /** How to resize (default 'auto': sharp for reductions, the Pillow port for enlargements). */
+  resize?: ResizeEngine;
+}
 
 export interface Preprocessor {
   /** The processor class named by the config, e.g. 'ConvNextFeatureExtractor'. */
@@ -19,6 +33,8 @@ export interface Preprocessor {
   readonly size: { height: number; width: number };
   /** The resolved settings (resample, rescale factor, mean, std, geometry). */
   readonly config: ResolvedPreprocessing;
+  /** How images are resized. */
+  readonly resize: ResizeEngine;
   /** Where this image goes: the size it is resized to and the box cut from it. */
   plan(width: number, height: number): ResizePlan;
   /**
@@ -68,12 +84,15 @@ export function hwcToChw(rgb: Uint8Array, width: number, height: number, lut: Fl
   }
 }
 
-class SharpPreprocessor implements Preprocessor {
+class ImagePreprocessor implements Preprocessor {
   readonly type: string;
   readonly size: { height: number; width: number };
   private readonly lut: Float32Array;
 
-  constructor(readonly config: ResolvedPreprocessing) {
+  constructor(
+    readonly config: ResolvedPreprocessing,
+    readonly resize: ResizeEngine,
+  ) {
     this.type = config.type;
     this.size = outputSize(config);
     this.lut = normalisationTable(config);
@@ -97,13 +116,23 @@ class SharpPreprocessor implements Preprocessor {
     if (plan.resizeWidth > MAX_EDGE || plan.resizeHeight > MAX_EDGE) {
       throw new MemeguardError('BAD_INPUT', `the image's aspect ratio (${width}×${height}) is too extreme to preprocess`);
     }
+    const enlarges = plan.resizeWidth > width || plan.resizeHeight > height;
+    const useSharp = this.resize === 'sharp' || (this.resize === 'auto' && !enlarges && this.config.resample !== 'nearest');
+    const pixels = useSharp ? await this.sharpResize(img, plan) : pillowResizeBox(img.data, width, height, plan.resizeWidth, plan.resizeHeight, plan.crop, this.config.resample);
+    hwcToChw(pixels, this.size.width, this.size.height, this.lut, target, offset);
+    return target;
+  }
+
+  /** Resize + crop in sharp; libvips computes only the cropped region. */
+  private async sharpResize(img: LoadedImage, plan: ResizePlan): Promise<Uint8Array> {
+    const { width, height } = img;
     let pipeline = sharp(img.data, { raw: { width, height, channels: 3 } });
     if (plan.resizeWidth !== width || plan.resizeHeight !== height) {
       pipeline = pipeline.resize(plan.resizeWidth, plan.resizeHeight, { kernel: SHARP_KERNEL[this.config.resample], fit: 'fill' });
     }
     const c = plan.crop;
     if (c.left !== 0 || c.top !== 0 || c.width !== plan.resizeWidth || c.height !== plan.resizeHeight) {
-      pipeline = pipeline.extract(c); // after resize: libvips computes only the cropped region
+      pipeline = pipeline.extract(c);
     }
     let data: Buffer;
     let info: OutputInfo;
@@ -118,21 +147,19 @@ class SharpPreprocessor implements Preprocessor {
         `preprocess produced ${info.width}×${info.height}×${info.channels}, expected ${this.size.width}×${this.size.height}×3`,
       );
     }
-    hwcToChw(data, info.width, info.height, this.lut, target, offset);
-    return target;
+    return data;
   }
 }
-
 /** A preprocessor from an already parsed preprocessor_config.json (`source` names it in errors). */
-export function preprocessorFromConfig(json: unknown, source = 'preprocessor_config.json'): Preprocessor {
-  return new SharpPreprocessor(resolvePreprocessorConfig(json, source));
+export function preprocessorFromConfig(json: unknown, source = 'preprocessor_config.json', options: PreprocessorOptions = {}): Preprocessor {
+  return new ImagePreprocessor(resolvePreprocessorConfig(json, source), options.resize ?? 'auto');
 }
 
 /**
  * Read `<modelDir>/preprocessor_config.json` and build its preprocessor.
  * Throws MemeguardError MODEL_INVALID when the file is missing, not JSON, invalid or names an unsupported processor.
  */
-export async function loadPreprocessor(modelDir: string): Promise<Preprocessor> {
+export async function loadPreprocessor(modelDir: string, options: PreprocessorOptions = {}): Promise<Preprocessor> {
   const file = path.join(path.resolve(modelDir), 'preprocessor_config.json');
   let raw: string;
   try {
@@ -149,5 +176,5 @@ export async function loadPreprocessor(modelDir: string): Promise<Preprocessor> 
   } catch (e) {
     throw new MemeguardError('MODEL_INVALID', `${file} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
-  return preprocessorFromConfig(json, file);
+  return preprocessorFromConfig(json, file, options);
 }

@@ -2,7 +2,8 @@
  * An independent, plain-JS reference of what transformers does to an image: Pillow's resampling of 8-bit images
  * (separable convolution, horizontal pass then vertical, 22-bit fixed-point weights, uint8 between passes), the
  * center_crop of transformers' image_transforms, and numpy's float32 rescale/normalise. Written for the tests
- * only; it shares no code with src/.
+ * only; it shares no code with src/. It was checked once, off-line, against Pillow 9.4 (Debian python3-pil):
+ * bit-identical output for bicubic, bilinear and lanczos, reductions and enlargements.
  */
 
 export interface RgbImage {
@@ -16,7 +17,10 @@ interface Filter {
   fn: (x: number) => number;
 }
 
-export const PIL_FILTERS: Record<'bicubic' | 'bilinear', Filter> = {
+const sinc = (x: number): number => (x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x));
+
+export const PIL_FILTERS: Record<'bicubic' | 'bilinear' | 'lanczos', Filter> = {
+  lanczos: { support: 3, fn: (x) => (x > -3 && x < 3 ? sinc(x) * sinc(x / 3) : 0) },
   bicubic: {
     support: 2,
     fn: (x) => {
@@ -43,6 +47,7 @@ function coefficients(inSize: number, outSize: number, filter: Filter): { min: n
   const scale = inSize / outSize;
   const filterScale = Math.max(scale, 1);
   const support = filter.support * filterScale;
+  const ss = 1 / filterScale;
   const out: { min: number; weights: number[] }[] = [];
   for (let xx = 0; xx < outSize; xx++) {
     const center = (xx + 0.5) * scale;
@@ -51,7 +56,7 @@ function coefficients(inSize: number, outSize: number, filter: Filter): { min: n
     const w: number[] = [];
     let sum = 0;
     for (let x = 0; x < xmax; x++) {
-      const v = filter.fn((x + xmin - center + 0.5) / filterScale);
+      const v = filter.fn((x + xmin - center + 0.5) * ss);
       w.push(v);
       sum += v;
     }
