@@ -232,35 +232,32 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
       const hash = mode === 'a' ? prefixHash : createHash('sha256');
       options.progress?.start(total, start);
       let written = start;
-      // Keep one read outstanding from the first moment on: a body stream that errors (connection cut) throws away
-      // the chunks it had queued, while a pending read gets its chunk delivered first.
-      const reader = response.body?.getReader();
-      let pending = reader?.read();
-      pending?.catch(() => undefined);
+      // Read the body eagerly into a bounded queue, apart from the disk writes: when a connection is cut, the body
+      // stream throws away whatever it still held, and every byte already taken off it is one not fetched again.
+      const body = startBodyPump(response.body, () => arm(idleTimeoutMs));
       arm(idleTimeoutMs);
-      const out = await openFile(part, mode);
       try {
-        while (pending) {
-          let chunk: ReadableStreamReadResult<Uint8Array>;
-          try {
-            chunk = await pending;
-          } catch (e) {
-            if (timedOut) throw new RetryableFailure('timeout', `no data for ${Math.round(idleTimeoutMs / 1000)}s`);
-            throw new RetryableFailure('dropped', `connection dropped at ${written} of ${total ?? '?'} bytes (${errorCode(e) ?? (e as Error).message})`);
+        const out = await openFile(part, mode);
+        try {
+          for (;;) {
+            const chunk = await body.next();
+            if (!chunk) break;
+            await out.write(chunk);
+            hash.update(chunk);
+            written += chunk.length;
+            options.progress?.advance(chunk.length);
           }
-          if (chunk.done) break;
-          pending = reader!.read();
-          pending.catch(() => undefined);
-          arm(idleTimeoutMs);
-          await out.write(chunk.value);
-          hash.update(chunk.value);
-          written += chunk.value.length;
-          options.progress?.advance(chunk.value.length);
+        } finally {
+          await out.close();
+        }
+        if (body.error() !== undefined) {
+          const e = body.error();
+          if (timedOut) throw new RetryableFailure('timeout', `no data for ${Math.round(idleTimeoutMs / 1000)}s`);
+          throw new RetryableFailure('dropped', `connection dropped at ${written} of ${total ?? '?'} bytes (${errorCode(e) ?? (e as Error).message})`);
         }
       } finally {
         clearTimeout(timer);
-        await out.close();
-        if (reader) await reader.cancel().catch(() => undefined);
+        await body.cancel();
       }
       if (total !== undefined && written < total) {
         throw new RetryableFailure('dropped', `connection dropped at ${written} of ${total} bytes`);
@@ -366,6 +363,70 @@ function finalFailure(
         hint: 'run the pull again: it resumes from the partial file',
       });
   }
+}
+
+/** Most bytes held in memory between the network and the disk. */
+const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
+
+interface BodyPump {
+  /** The next chunk, or undefined at the end (or after an error: see error()). */
+  next(): Promise<Uint8Array | undefined>;
+  error(): unknown;
+  cancel(): Promise<void>;
+}
+
+/** Pull a body stream as fast as it delivers (up to MAX_QUEUED_BYTES ahead of the consumer). */
+function startBodyPump(stream: ReadableStream<Uint8Array> | null, onData: () => void): BodyPump {
+  const queue: Uint8Array[] = [];
+  let queued = 0;
+  let ended = stream === null;
+  let cancelled = false;
+  let failure: unknown;
+  let wakeConsumer: (() => void) | undefined;
+  let wakeProducer: (() => void) | undefined;
+  const reader = stream?.getReader();
+  const pump = (async () => {
+    if (!reader) return;
+    try {
+      for (;;) {
+        const r = await reader.read();
+        if (r.done) break;
+        onData();
+        queue.push(r.value);
+        queued += r.value.length;
+        wakeConsumer?.();
+        while (queued > MAX_QUEUED_BYTES && !cancelled) await new Promise<void>((resolve) => (wakeProducer = resolve));
+        if (cancelled) break;
+      }
+    } catch (e) {
+      failure = e ?? new Error('body stream failed');
+    } finally {
+      ended = true;
+      wakeConsumer?.();
+    }
+  })();
+  return {
+    async next() {
+      for (;;) {
+        const chunk = queue.shift();
+        if (chunk) {
+          queued -= chunk.length;
+          wakeProducer?.();
+          return chunk;
+        }
+        if (ended) return undefined;
+        await new Promise<void>((resolve) => (wakeConsumer = resolve));
+      }
+    },
+    error: () => failure,
+    async cancel() {
+      cancelled = true;
+      ended = true;
+      wakeProducer?.();
+      await reader?.cancel().catch(() => undefined);
+      await pump;
+    },
+  };
 }
 
 /**

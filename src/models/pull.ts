@@ -77,11 +77,6 @@ export async function pullPack(options: PullOptions): Promise<PullResult> {
       if (await matchesOnDisk(dir, old)) keep.add(f.path);
     }
   }
-  const needsDownload = plan.some((f) => !keep.has(f.path));
-  if (needsDownload) {
-    // From here until the end the pack is being changed: it must not look usable.
-    await rm(path.join(dir, 'pack.json'), { force: true });
-  }
 
   const lock: PackLock = {
     format: 'memeguard-pack-lock',
@@ -97,8 +92,21 @@ export async function pullPack(options: PullOptions): Promise<PullResult> {
     lock.complete = complete;
     lock.updatedAt = new Date().toISOString();
     lock.files = plan.map((f) => entries.get(f.path)).filter((e): e is LockEntry => e !== undefined);
+    if (!complete) {
+      // Until the end, files of the earlier pull that this one does not use stay on disk and in the lock, so that an
+      // interrupted switch of variant can be undone without fetching them again.
+      const planned = new Set(plan.map((f) => f.path));
+      lock.files.push(...(oldLock?.files ?? []).filter((e) => !planned.has(e.path)));
+    }
     await writeLock(dir, lock);
   };
+
+  const needsDownload = plan.some((f) => !keep.has(f.path));
+  if (needsDownload) {
+    // From here until the end the pack is being changed: it must not look usable, and the lock says unfinished.
+    await rm(path.join(dir, 'pack.json'), { force: true });
+    await saveLock(false);
+  }
 
   const result: PullResult['files'] = [];
   let downloadedBytes = 0;
