@@ -61,6 +61,13 @@ describe('loadImage: formats', () => {
     expect([...img.data]).toEqual([1, 2, 3]);
   });
 
+  it('takes a plain Uint8Array as well as a Buffer', async () => {
+    const png = await solid(3, 2, ORANGE).png().toBuffer();
+    const img = await loadImage(new Uint8Array(png));
+    expect([img.width, img.height, img.format]).toEqual([3, 2, 'png']);
+    expectNear(pixel(img, 2, 1), ORANGE, 0);
+  });
+
   it('keeps pixel order row-major RGB', async () => {
     const raw = rawFrom(5, 3, (x, y) => [x * 10, y * 20, 7]);
     const img = await loadImage(await fromRaw(raw, 5, 3).png().toBuffer());
@@ -235,6 +242,25 @@ describe('loadImage: refusals', () => {
     expect(sniffImage(jpeg)).toEqual({ format: 'jpeg', width: 65000, height: 65000 });
     const err = await refusal(loadImage(jpeg));
     expect(err.code).toBe('IMAGE_TOO_LARGE');
+  });
+
+  it('refuses GIF and WebP headers claiming huge canvases', async () => {
+    const gif = Buffer.from(await solid(8, 8, ORANGE).gif().toBuffer());
+    gif.writeUInt16LE(65535, 6);
+    gif.writeUInt16LE(65535, 8);
+    expect(sniffImage(gif)).toEqual({ format: 'gif', width: 65535, height: 65535 });
+    expect((await refusal(loadImage(gif))).code).toBe('IMAGE_TOO_LARGE');
+
+    const frames = await Promise.all([0, 255].map((r) => solid(8, 8, { r, g: 0, b: 0 }).png().toBuffer()));
+    const webp = Buffer.from(await sharp(frames, { join: { animated: true } }).webp().toBuffer());
+    expect(webp.toString('ascii', 12, 16)).toBe('VP8X');
+    webp.writeUIntLE(16383, 24, 3); // canvas width - 1
+    webp.writeUIntLE(16383, 27, 3);
+    expect(sniffImage(webp)).toEqual({ format: 'webp', width: 16384, height: 16384 });
+    expect((await refusal(loadImage(webp))).code).toBe('IMAGE_TOO_LARGE');
+    // and the dimensions of an untouched WebP are read right
+    expect(sniffImage(await solid(37, 21, ORANGE).webp().toBuffer())).toEqual({ format: 'webp', width: 37, height: 21 });
+    expect(sniffImage(await solid(37, 21, ORANGE).webp({ lossless: true }).toBuffer())).toEqual({ format: 'webp', width: 37, height: 21 });
   });
 
   it('checks pixels with sharp metadata where the header is not parsed (AVIF, TIFF)', async () => {

@@ -310,6 +310,24 @@ describe('loading preprocessor_config.json', () => {
     return d;
   }
 
+  it('accepts the legacy shape microsoft/resnet-* shipped (size as an int, no rescale keys)', async () => {
+    const legacy = {
+      crop_pct: 0.875,
+      do_normalize: true,
+      do_resize: true,
+      feature_extractor_type: 'ConvNextFeatureExtractor',
+      image_mean: [0.485, 0.456, 0.406],
+      image_std: [0.229, 0.224, 0.225],
+      resample: 3,
+      size: 224,
+    };
+    const p = await loadPreprocessor(await folder('legacy', JSON.stringify(legacy)));
+    expect(p.config).toMatchObject({ mode: 'convnext', shortestEdge: 224, cropPct: 0.875, resample: 'bicubic' });
+    const raw = testCard(256, 300);
+    const ref = convnextReference({ data: raw, width: 256, height: 300 }, { ...REF, rescale: 1 / 255, filter: 'bicubic' });
+    expect(maxAbsDiff(await p.run(loaded(raw, 256, 300)), ref.pixels)).toBe(0);
+  });
+
   it('loads the hub config from a model folder', async () => {
     const p = await loadPreprocessor(await folder('ok', JSON.stringify(RESNET_CONFIG)));
     expect(p.type).toBe('ConvNextFeatureExtractor');
