@@ -2,7 +2,7 @@ import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMemeguardError } from '../errors.js';
 import { headsFileSchema } from '../inference/heads/format.js';
-import { readPack, resolvePackDir } from '../inference/pack/load.js';
+import { DEFAULT_PACK_DIR, readPack, resolvePackDir } from '../inference/pack/load.js';
 import type { PackJson } from '../inference/pack/schema.js';
 import { formatBytes, formatTable } from './format.js';
 import { readLock } from './lock.js';
@@ -35,7 +35,7 @@ export interface ModelsListing {
 
 export async function listPacks(root: string, env: NodeJS.ProcessEnv = process.env): Promise<ModelsListing> {
   const absRoot = path.resolve(root);
-  const activeDir = env.MEMEGUARD_MODELS ? path.resolve(env.MEMEGUARD_MODELS) : resolvePackDir(undefined);
+  const activeDir = env.MEMEGUARD_MODELS ? resolvePackDir(env.MEMEGUARD_MODELS) : path.resolve(DEFAULT_PACK_DIR);
   const from = env.MEMEGUARD_MODELS ? 'MEMEGUARD_MODELS' : 'default';
   const names = await readdir(absRoot, { withFileTypes: true }).catch(() => []);
   const packs: PackListing[] = [];
