@@ -120,6 +120,11 @@ export async function createModelSession(
     cudaFailed = 'the CUDA execution provider of onnxruntime-node is not installed';
     logger.info('using CPU for ONNX models', { reason: cudaFailed });
   }
+  if (pref === 'cuda' && !cudaProviderInstalled()) {
+    throw new MemeguardError('USAGE', `MEMEGUARD_DEVICE=cuda, but this onnxruntime-node has no CUDA execution provider installed`, {
+      hint: 'install onnxruntime-node with its CUDA libraries on a machine with an NVIDIA GPU, or unset MEMEGUARD_DEVICE',
+    });
+  }
   const wantCuda = pref === 'cuda' || (pref === 'auto' && cudaFailed === null);
   if (wantCuda) {
     try {

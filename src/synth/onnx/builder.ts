@@ -6,7 +6,7 @@
 import { open } from 'node:fs/promises';
 import os from 'node:os';
 import type { onnx as onnxT } from 'onnx-proto';
-import { onnx, DataType, elemTypeCode, type ElemType } from './proto.js';
+import { onnx, DataType, elemTypeBytes, elemTypeCode, type ElemType } from './proto.js';
 
 /** A dimension: a fixed size, or a name for a dynamic axis ("batch", "sequence"). */
 export type Dim = number | string;
@@ -27,7 +27,7 @@ export const attr = {
 };
 
 /** Tensor data: given now, or made on demand when the model is written (keeps peak memory at one tensor). */
-export type TensorData = Float32Array | BigInt64Array | (() => Float32Array);
+export type TensorData = Float32Array | BigInt64Array | Int8Array | Uint8Array | (() => Float32Array);
 
 export interface Initializer {
   name: string;
@@ -81,7 +81,12 @@ function rawBytes(t: Initializer): Uint8Array {
   if (data.length !== expected) {
     throw new Error(`initializer ${t.name}: ${data.length} values for dims [${t.dims}] (${expected})`);
   }
-  if ((t.elemType === 'int64') !== data instanceof BigInt64Array) {
+  const matches =
+    (t.elemType === 'float32' && data instanceof Float32Array) ||
+    (t.elemType === 'int64' && data instanceof BigInt64Array) ||
+    (t.elemType === 'int8' && data instanceof Int8Array) ||
+    (t.elemType === 'uint8' && data instanceof Uint8Array);
+  if (!matches) {
     throw new Error(`initializer ${t.name}: data does not match element type ${t.elemType}`);
   }
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -207,7 +212,7 @@ export class GraphBuilder {
     const initHeads = this.inits.map((t) =>
       onnx.TensorProto.encode({ name: t.name, dims: t.dims, dataType: elemTypeCode(t.elemType) }).finish(),
     );
-    const payloadBytes = this.inits.map((t) => numel(t.dims) * (t.elemType === 'int64' ? 8 : 4));
+    const payloadBytes = this.inits.map((t) => numel(t.dims) * elemTypeBytes(t.elemType));
     const initEntryLen = (i: number) => {
       const raw = payloadBytes[i];
       const tensorLen = initHeads[i].length + lengthDelimitedTag(TENSOR_RAW_DATA_FIELD).length + varint(raw).length + raw;

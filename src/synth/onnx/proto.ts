@@ -17,8 +17,15 @@ export const DataType = {
   FLOAT16: 10,
 } as const;
 
-export type ElemType = 'float32' | 'int64';
+export type ElemType = 'float32' | 'int64' | 'int8' | 'uint8';
+
+const CODES: Record<ElemType, number> = { float32: DataType.FLOAT, int64: DataType.INT64, int8: DataType.INT8, uint8: DataType.UINT8 };
+const BYTES: Record<ElemType, number> = { float32: 4, int64: 8, int8: 1, uint8: 1 };
 
 export function elemTypeCode(t: ElemType): number {
-  return t === 'float32' ? DataType.FLOAT : DataType.INT64;
+  return CODES[t];
+}
+
+export function elemTypeBytes(t: ElemType): number {
+  return BYTES[t];
 }
