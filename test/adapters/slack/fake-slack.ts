@@ -362,7 +362,16 @@ export class FakeSlack {
       res.end('unknown upload');
       return;
     }
-    upload.bytes = body;
+    // The Web API client posts the bytes as multipart/form-data (one part with a filename); raw bodies work too.
+    const type = req.headers['content-type'] ?? '';
+    const boundary = /multipart\/form-data;.*boundary=("?)([^";]+)\1/i.exec(type)?.[2];
+    const part = boundary ? multipartFiles(body, boundary)[0] : body;
+    if (!part) {
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end('no file part');
+      return;
+    }
+    upload.bytes = part;
     upload.uploadedWith = bearer(req);
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end(`OK - ${body.length}`);
@@ -544,6 +553,23 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** The contents of the parts of a multipart/form-data body that carry a filename. */
+export function multipartFiles(body: Buffer, boundary: string): Buffer[] {
+  const delimiter = Buffer.from(`--${boundary}`);
+  const files: Buffer[] = [];
+  let at = body.indexOf(delimiter);
+  while (at >= 0) {
+    const start = at + delimiter.length;
+    const next = body.indexOf(delimiter, start);
+    if (next < 0) break;
+    const part = body.subarray(start + 2, next - 2); // skip CRLF after the delimiter and before the next one
+    const headerEnd = part.indexOf('\r\n\r\n');
+    if (headerEnd >= 0 && /filename=/i.test(part.subarray(0, headerEnd).toString('utf8'))) files.push(Buffer.from(part.subarray(headerEnd + 4)));
+    at = next;
+  }
+  return files;
 }
 
 function parseArgs(contentType: string, body: Buffer): Record<string, unknown> {

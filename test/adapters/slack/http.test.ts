@@ -140,10 +140,11 @@ describe('Slack over HTTP: settings and image posts', () => {
   });
 
   it('refuses a review click from outside the mod-log channel by a non-admin', async () => {
+    const before = (await core.store.listReviews(1)).length;
     const click = buttonClick(world.fake, MEMBER, GENERAL, { ts: '1700000000.000001' }, { action_id: 'mg:review:confirm:1', value: '1' });
     await postSigned(world.eventsUrl!, interactive(click.payload), { contentType: 'application/x-www-form-urlencoded' });
     expect(textOf(await world.fake.waitForResponse(click.id))).toMatch(/only moderators/i);
-    expect(await core.store.listReviews(1)).toHaveLength(0);
+    expect(await core.store.listReviews(1)).toHaveLength(before);
   });
 
   it('answers a corrupt image in the thread and an oversized one from its declared size, without downloading it', async () => {

@@ -9,13 +9,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createSlackAdapter, type SlackAdapter } from '../../../src/adapters/slack/app.js';
 import { slackConfigFromEnv } from '../../../src/adapters/slack/config.js';
-import type { EvaluationRunner } from '../../../src/bot/evaluation.js';
+import { engineEvaluationRunner } from '../../../src/bot/evaluation.js';
 import { Moderator } from '../../../src/bot/moderator.js';
 import { openSqliteStore, type SqliteStore } from '../../../src/bot/store/sqlite.js';
-import { formatReportTable, runEvaluation } from '../../../src/eval/evaluate.js';
-import { renderRocPng } from '../../../src/eval/plot.js';
-import { createEngine } from '../../../src/inference/engine.js';
 import type { Engine } from '../../../src/inference/types.js';
+import { createEngine } from '../../../src/inference/engine.js';
 import { renderMeme } from '../../../src/synth/memes.js';
 import { writeTinyPack } from '../../../src/synth/pack.js';
 import { FakeSlack, type SlackFileObject } from './fake-slack.js';
@@ -45,17 +43,6 @@ export interface Core {
   close(): Promise<void>;
 }
 
-/**
- * The /evaluate runner from the real pieces of src/eval: runEvaluation on the engine (no feature cache), its
- * report table and ROC plot.
- */
-export function engineEvaluationRunner(engine: Engine): EvaluationRunner {
-  return async ({ dataDir, split, limit, onProgress, signal }) => {
-    const report = await runEvaluation({ engine, dataDir, split, limit, cacheDir: null, onProgress: (p) => onProgress(p.done, p.total), signal });
-    return { table: formatReportTable(report), rocPng: new Uint8Array(await renderRocPng(report)), summary: { n: report.n } };
-  };
-}
-
 export async function createCore(): Promise<Core> {
   const dir = await mkdtemp(path.join(tmpdir(), 'mg-slack-'));
   const packDir = await writeTinyPack(path.join(dir, 'pack'), { seed: 7 });
@@ -74,7 +61,7 @@ export async function createCore(): Promise<Core> {
     lines.push(JSON.stringify({ id: 100 + i, img: `img/${100 + i}.png`, label: i % 2, text: captions[i] }));
   }
   await writeFile(path.join(dataDir, 'dev.jsonl'), lines.join('\n') + '\n');
-  const moderator = new Moderator({ engine, store, evaluate: engineEvaluationRunner(engine), evalDataDir: dataDir, concurrency: 1 });
+  const moderator = new Moderator({ engine, store, evaluate: engineEvaluationRunner(engine, { cacheDir: null }), evalDataDir: dataDir, concurrency: 1 });
   return {
     dir,
     engine,
