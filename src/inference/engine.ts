@@ -186,11 +186,22 @@ class MemeEngine implements Engine {
     return this.ocrPool.recognize(image);
   }
 
-  private async caption(image: Uint8Array, given: string | undefined, timer: Timer): Promise<Caption> {
+  /**
+   * The caption: given (cut to length), or read by OCR. An OCR failure (timeout, crashed worker) does not fail the
+   * meme: the caption is empty and `ocrError` says why, so the image is still judged.
+   */
+  private async caption(image: Uint8Array, given: string | undefined, timer: Timer): Promise<Caption & { ocrError?: string }> {
     if (given !== undefined) return { text: truncateCaption(given, this.maxCaptionChars), source: 'given' };
     if (!this.text) return { text: '', source: 'ocr' }; // nothing would read it
-    const r = await timer.time('ocr', () => this.ocr(image));
-    return { text: truncateCaption(r.text, this.maxCaptionChars), source: 'ocr' };
+    try {
+      const r = await timer.time('ocr', () => this.ocr(image));
+      return { text: truncateCaption(r.text, this.maxCaptionChars), source: 'ocr' };
+    } catch (e) {
+      const err = asMemeguardError(e);
+      if (err.code === 'CANCELLED' || err.code === 'BAD_INPUT') throw err;
+      logger.warn('OCR failed; judging without a caption', { code: err.code, error: err.message });
+      return { text: '', source: 'ocr', ocrError: err.message };
+    }
   }
 
   private textScoreOf(item: TextItem): ModalityVerdict {
@@ -226,7 +237,8 @@ class MemeEngine implements Engine {
     const [t, i] = await Promise.allSettled([textPart, imagePart]);
     if (t.status === 'rejected') throw t.reason;
     if (i.status === 'rejected') throw i.reason;
-    return { sha256: img.sha256, caption: t.value.caption, textItem: t.value.item, imageItem: i.value };
+    const { ocrError, ...caption } = t.value.caption;
+    return { sha256: img.sha256, caption: caption as Caption, ocrError, textItem: t.value.item, imageItem: i.value };
   }
 
   async analyze(input: AnalyzeInput): Promise<Verdict> {
@@ -244,7 +256,16 @@ class MemeEngine implements Engine {
         ? { score: null, reason: this.textReason ?? 'the pack has no text model' }
         : r.textItem
           ? this.textScoreOf(r.textItem)
-          : { score: null, reason: this.textReason ?? (r.caption.source === 'ocr' ? 'no caption found' : 'the caption is empty') };
+          : {
+              score: null,
+              reason:
+                this.textReason ??
+                (r.ocrError !== undefined
+                  ? `the caption could not be read: ${r.ocrError}`
+                  : r.caption.source === 'ocr'
+                    ? 'no caption found'
+                    : 'the caption is empty'),
+            };
       const image: ModalityVerdict = r.imageItem
         ? this.imageScoreOf(r.imageItem)
         : { score: null, reason: this.imageReason ?? 'the pack has no image model' };

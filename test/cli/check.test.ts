@@ -1,6 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderMeme } from '../../src/synth/memes.js';
 import { humanLines, runCli } from '../inference/engine/cli-helper.js';
 import { noiseImage, removeTempDirs, tempDir, tinyPack } from '../inference/engine/fixtures.js';
 
@@ -45,6 +46,18 @@ describe('memeguard check', () => {
     for (const k of ['decode', 'text', 'image', 'fusion', 'explain', 'total']) expect(isNum(v.timings_ms[k])).toBe(true);
     expect(v.device).toBe('cpu');
     expect(v.imageSha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('without --caption the caption is read by OCR', async () => {
+    const meme = path.join(path.dirname(img), 'ocr-meme.png');
+    await writeFile(meme, await renderMeme({ caption: 'GOOD MORNING FRIENDS', style: 'modern', seed: 8 }));
+    const r = await runCli(['check', meme, '--models', pack, '--json']);
+    expect(r.code).toBe(0);
+    const v = JSON.parse(r.stdout);
+    expect(v.caption.source).toBe('ocr');
+    expect(v.caption.text.toLowerCase()).toBe('good morning friends');
+    expect(v.explanation.words).toHaveLength(3);
+    expect(v.timings_ms.ocr).toBeGreaterThan(0);
   });
 
   it('--threshold overrides the pack and stdin works with -', async () => {
