@@ -2,7 +2,7 @@
  * Checks and reads of a Hugging Face model folder inside a pack: every missing or unreadable file is a
  * MemeguardError that names the file and says how to fix it.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { MemeguardError } from '../../errors.js';
@@ -30,12 +30,31 @@ export async function requireFile(dir: string, rel: string, what: string): Promi
   return file;
 }
 
-export async function readModelBytes(file: string): Promise<Uint8Array> {
-  const bytes = await readFile(file).catch((e: unknown) => {
+/**
+ * The bytes of a model file, with `slack` spare bytes after them in the same ArrayBuffer so that graph surgery
+ * (addGraphOutputs with inPlace) can add outputs without copying the model.
+ */
+export async function readModelBytes(file: string, slack = 64 * 1024): Promise<Uint8Array> {
+  let fh: FileHandle;
+  try {
+    fh = await open(file, 'r');
+  } catch (e) {
     throw new MemeguardError('PACK_MISSING', `cannot read ${file}: ${(e as Error).message}`, { hint: PULL_HINT, cause: e });
-  });
-  if (bytes.length === 0) throw new MemeguardError('MODEL_INVALID', `${file} is empty`, { hint: PULL_HINT });
-  return bytes;
+  }
+  try {
+    const { size } = await fh.stat();
+    if (size === 0) throw new MemeguardError('MODEL_INVALID', `${file} is empty`, { hint: PULL_HINT });
+    const buf = new Uint8Array(new ArrayBuffer(size + slack), 0, size);
+    let off = 0;
+    while (off < size) {
+      const { bytesRead } = await fh.read(buf, off, size - off, off);
+      if (bytesRead === 0) throw new MemeguardError('MODEL_INVALID', `${file} changed while it was read`, { hint: PULL_HINT });
+      off += bytesRead;
+    }
+    return buf;
+  } finally {
+    await fh.close();
+  }
 }
 
 /** config.json fields the runners use; everything else is allowed and ignored. */

@@ -45,7 +45,7 @@ export async function loadImageModel(packDir: string, cfg: ImageModelConfig, set
   const configured = config.hidden_sizes?.[config.hidden_sizes.length - 1] ?? config.hidden_size;
 
   const session = await sharedSession(`image:${onnxFile}`, async () => {
-    const exposed = exposeImageFeatures(await readModelBytes(onnxFile), { file: onnxFile, featureSize: configured });
+    const exposed = exposeImageFeatures(await readModelBytes(onnxFile), { file: onnxFile, featureSize: configured, inPlace: true });
     const created = await createModelSession(exposed.bytes, onnxFile, settings);
     return { ...created, exposed: { tensor: exposed.tensor, width: exposed.width } };
   });

@@ -67,7 +67,7 @@ async function prepareSession(
         });
       }
       if (!outputs.includes('last_hidden_state')) {
-        const exposed = exposeTextHidden(bytes, { hiddenSize, vocabSize, file });
+        const exposed = exposeTextHidden(bytes, { hiddenSize, vocabSize, file, inPlace: true });
         const created = await createModelSession(exposed.bytes, file, settings);
         return { ...created, exposed: { tensor: exposed.tensor, width: exposed.width } };
       }

@@ -114,20 +114,47 @@ function findMatmulBackwards(
   return null;
 }
 
-/** Append graph outputs (by name; onnxruntime infers their types) to the model bytes. */
-export function addGraphOutputs(bytes: Uint8Array, names: string[], index: GraphIndex = indexModel(bytes)): Uint8Array {
+/**
+ * Append graph outputs (by name; onnxruntime infers their types) to the model bytes.
+ *
+ * With `inPlace`, the caller hands over `bytes` and, when its ArrayBuffer has room past the end (see
+ * readModelBytes' slack), the splice moves bytes within that buffer instead of copying the whole model: a 440 MB
+ * model then costs no second 440 MB. Otherwise a new buffer is returned and `bytes` is untouched.
+ */
+export function addGraphOutputs(
+  bytes: Uint8Array,
+  names: string[],
+  index: GraphIndex = indexModel(bytes),
+  opts: { inPlace?: boolean } = {},
+): Uint8Array {
   const fresh = names.filter((n) => !index.outputs.includes(n));
   if (fresh.length === 0) return bytes;
-  const extra = fresh.flatMap((name) => lengthDelimited(GRAPH_OUTPUT_FIELD, onnx.ValueInfoProto.encode({ name }).finish()));
-  const extraLen = extra.reduce((n, b) => n + b.length, 0);
+  const extra = Buffer.concat(fresh.flatMap((name) => lengthDelimited(GRAPH_OUTPUT_FIELD, onnx.ValueInfoProto.encode({ name }).finish())));
   const gf = index.graphField;
-  const graphLen = gf.end - gf.dataStart + extraLen;
+  const tag = encodeVarint(MODEL_GRAPH_FIELD * 8 + 2);
+  const oldPrefix = gf.dataStart - gf.start; // tag + old length varint
+  const newLenVarint = encodeVarint(gf.end - gf.dataStart + extra.length);
+  const newPrefix = tag.length + newLenVarint.length;
+  const shift = newPrefix - oldPrefix; // the graph payload moves by this much
+  const total = bytes.length + shift + extra.length;
+
+  const capacity = bytes.buffer.byteLength - bytes.byteOffset;
+  if (opts.inPlace && capacity >= total && shift >= 0) {
+    const out = new Uint8Array(bytes.buffer, bytes.byteOffset, total);
+    // Right to left, so that nothing is overwritten before it has moved (copyWithin is a memmove).
+    out.copyWithin(gf.end + shift + extra.length, gf.end, bytes.length);
+    if (shift > 0) out.copyWithin(gf.dataStart + shift, gf.dataStart, gf.end);
+    out.set(tag, gf.start);
+    out.set(newLenVarint, gf.start + tag.length);
+    out.set(extra, gf.end + shift);
+    return out;
+  }
   return Buffer.concat([
     bytes.subarray(0, gf.start),
-    encodeVarint(MODEL_GRAPH_FIELD * 8 + 2),
-    encodeVarint(graphLen),
+    tag,
+    newLenVarint,
     bytes.subarray(gf.dataStart, gf.end),
-    ...extra,
+    extra,
     bytes.subarray(gf.end),
   ]);
 }
@@ -153,7 +180,7 @@ function logitsName(g: GraphIndex): string {
  */
 export function exposeTextHidden(
   bytes: Uint8Array,
-  opts: { hiddenSize: number; vocabSize?: number; file: string },
+  opts: { hiddenSize: number; vocabSize?: number; file: string; inPlace?: boolean },
 ): ExposedTensor {
   const g = readIndex(bytes, opts.file);
   const H = opts.hiddenSize;
@@ -169,7 +196,7 @@ export function exposeTextHidden(
   if (!transform) throw refuse(`no [${H}, ${H}] transform dense layer in front of the decoder`);
   const tensor = floatSource(g, transform.data);
   const alreadyOutput = g.outputs.includes(tensor);
-  return { bytes: alreadyOutput ? bytes : addGraphOutputs(bytes, [tensor], g), tensor, width: H, alreadyOutput };
+  return { bytes: alreadyOutput ? bytes : addGraphOutputs(bytes, [tensor], g, opts), tensor, width: H, alreadyOutput };
 }
 
 /**
@@ -178,7 +205,7 @@ export function exposeTextHidden(
  */
 export function exposeImageFeatures(
   bytes: Uint8Array,
-  opts: { file: string; featureSize?: number },
+  opts: { file: string; featureSize?: number; inPlace?: boolean },
 ): ExposedTensor {
   const g = readIndex(bytes, opts.file);
   const out = logitsName(g);
@@ -198,5 +225,5 @@ export function exposeImageFeatures(
   }
   const tensor = floatSource(g, found.data);
   const alreadyOutput = g.outputs.includes(tensor);
-  return { bytes: alreadyOutput ? bytes : addGraphOutputs(bytes, [tensor], g), tensor, width, alreadyOutput };
+  return { bytes: alreadyOutput ? bytes : addGraphOutputs(bytes, [tensor], g, opts), tensor, width, alreadyOutput };
 }

@@ -24,6 +24,11 @@ export interface BertSpec {
   /** 'decomposed': ReduceMean/Sub/Pow/Sqrt/Div as older exports (opset 14); 'fused': LayerNormalization (opset 17). */
   layerNorm?: 'decomposed' | 'fused';
   layerNormEps?: number;
+  /**
+   * Fill-mask: the decoder reuses the word embeddings through a Transpose (tied weights, as bert-base-uncased;
+   * ≈440 MB full-size) — default true; false stores a separate [H, vocab] decoder weight.
+   */
+  tieWordEmbeddings?: boolean;
   /** Standard deviation of the random weights (BERT's initializer_range is 0.02). */
   initStd?: number;
   seed?: number;
@@ -71,7 +76,8 @@ export function buildBertGraph(spec: BertSpec): GraphBuilder {
   const tokenTypeIds = g.input('token_type_ids', 'int64', ['batch_size', 'sequence_length']);
 
   // Embeddings.
-  const wordEmb = g.node('Gather', [weight('bert.embeddings.word_embeddings.weight', [V, H]), inputIds], { axis: attr.int(0) });
+  const wordEmbWeight = weight('bert.embeddings.word_embeddings.weight', [V, H]);
+  const wordEmb = g.node('Gather', [wordEmbWeight, inputIds], { axis: attr.int(0) });
   const seqLen = g.node('Slice', [g.node('Shape', [inputIds]), g.constInt64([1]), g.constInt64([2]), g.constInt64([0])]);
   const posEmb = g.node('Slice', [
     weight('bert.embeddings.position_embeddings.weight', [spec.maxPositions, H]),
@@ -123,7 +129,11 @@ export function buildBertGraph(spec: BertSpec): GraphBuilder {
   } else if (spec.task === 'fill-mask') {
     const t = gelu(linear(x, 'cls.predictions.transform.dense', H, H));
     const tn = layerNorm(t, 'cls.predictions.transform.LayerNorm');
-    const dec = g.node('MatMul', [tn, weight('cls.predictions.decoder.weight', [H, V])]);
+    const decoderWeight =
+      spec.tieWordEmbeddings === false
+        ? weight('cls.predictions.decoder.weight', [H, V])
+        : g.node('Transpose', [wordEmbWeight], { perm: attr.ints([1, 0]) });
+    const dec = g.node('MatMul', [tn, decoderWeight]);
     g.node('Add', [dec, bias('cls.predictions.bias', V)], {}, 'logits');
     g.output('logits', 'float32', ['batch_size', 'sequence_length', V]);
   } else {

@@ -33,7 +33,9 @@ function mlmHead(h: Float32Array, w: Map<string, Float32Array>): Float64Array {
   const bt = w.get('cls.predictions.transform.dense.bias')!;
   const gamma = w.get('cls.predictions.transform.LayerNorm.weight')!;
   const beta = w.get('cls.predictions.transform.LayerNorm.bias')!;
-  const Wd = w.get('cls.predictions.decoder.weight')!;
+  const E = w.get('bert.embeddings.word_embeddings.weight')!; // [V, H], tied: decoder = Eᵀ
+  const separate = w.get('cls.predictions.decoder.weight'); // [H, V] when not tied
+  const Wd = separate ?? Float32Array.from({ length: H * V }, (_, k) => E[(k % V) * H + Math.floor(k / V)]);
   const bd = w.get('cls.predictions.bias')!;
   const t = new Float64Array(H);
   for (let j = 0; j < H; j++) {
@@ -54,9 +56,9 @@ function mlmHead(h: Float32Array, w: Map<string, Float32Array>): Float64Array {
 }
 
 describe('exposeTextHidden', () => {
-  for (const layerNorm of ['decomposed', 'fused'] as const) {
-    it(`fill-mask BERT (${layerNorm} LayerNorm): the exposed tensor is what the MLM head reads`, async () => {
-      const bytes = buildBertGraph({ ...BERT_PRESETS.tiny, task: 'fill-mask', seed: 11, layerNorm }).toBuffer();
+  for (const [layerNorm, tie] of [['decomposed', true], ['fused', false]] as const) {
+    it(`fill-mask BERT (${layerNorm} LayerNorm, ${tie ? 'tied' : 'separate'} decoder): the exposed tensor is what the MLM head reads`, async () => {
+      const bytes = buildBertGraph({ ...BERT_PRESETS.tiny, task: 'fill-mask', seed: 11, layerNorm, tieWordEmbeddings: tie }).toBuffer();
       const ex = exposeTextHidden(bytes, { hiddenSize: H, vocabSize: V, file: 'model.onnx' });
       expect(ex.width).toBe(H);
       expect(ex.alreadyOutput).toBe(false);
@@ -86,7 +88,7 @@ describe('exposeTextHidden', () => {
     expect(Buffer.from(ex.bytes).indexOf(Buffer.from(bytes.subarray(gf.dataStart, gf.end)))).toBeGreaterThan(0);
     const idx = indexModel(ex.bytes);
     expect(idx.outputs).toEqual(['logits', ex.tensor]);
-    expect(idx.weights.get('cls.predictions.decoder.weight')).toEqual([H, V]);
+    expect(idx.weights.get('bert.embeddings.word_embeddings.weight')).toEqual([V, H]);
     // Adding an output that exists changes nothing.
     expect(addGraphOutputs(ex.bytes, ['logits'])).toBe(ex.bytes);
   });
@@ -130,6 +132,50 @@ describe('exposeTextHidden', () => {
     expect((err as MemeguardError).message).toContain('/packs/x/text/onnx/model.onnx');
     expect((err as MemeguardError).message).toContain('48');
     expect(() => exposeTextHidden(Buffer.from('garbage bytes'), { hiddenSize: H, file: 'bad.onnx' })).toThrow(/bad\.onnx/);
+  });
+});
+
+describe('addGraphOutputs in place', () => {
+  /** A model whose graph is `pad` floats of initializer plus Tanh(x) → y. */
+  function model(pad: number): Uint8Array {
+    const g = new GraphBuilder();
+    const x = g.input('x', 'float32', [2]);
+    g.initializer('pad', [pad], new Float32Array(pad).fill(0.5));
+    g.node('Tanh', [x], {}, 'inner');
+    g.output(g.node('Neg', ['inner'], {}, 'y'), 'float32', [2]);
+    return g.toBuffer();
+  }
+  const withSlack = (b: Uint8Array) => {
+    const buf = new Uint8Array(new ArrayBuffer(b.length + 1024), 0, b.length);
+    buf.set(b);
+    return buf;
+  };
+
+  it('gives the same bytes as the copying splice, inside the same buffer, also when the length prefix grows', async () => {
+    // Find a graph just under 16384 bytes, so that the new output makes its length varint 3 bytes instead of 2.
+    let pad = 4000;
+    while (indexModel(model(pad)).graphField.end - indexModel(model(pad)).graphField.dataStart < 16384 - 12) pad++;
+    const crossing = model(pad);
+    const gf = indexModel(crossing).graphField;
+    expect(gf.end - gf.dataStart).toBeLessThan(16384);
+    for (const bytes of [model(10), crossing]) {
+      const copied = addGraphOutputs(bytes, ['inner']);
+      const src = withSlack(bytes);
+      const inPlace = addGraphOutputs(src, ['inner'], indexModel(src), { inPlace: true });
+      expect(inPlace.buffer).toBe(src.buffer);
+      expect(Buffer.compare(Buffer.from(inPlace), Buffer.from(copied))).toBe(0);
+      const s = await ort.InferenceSession.create(inPlace);
+      const out = await s.run({ x: new ort.Tensor('float32', Float32Array.from([0.5, -1]), [2]) });
+      expect((out.inner.data as Float32Array)[1]).toBeCloseTo(Math.tanh(-1), 6);
+    }
+    const big = addGraphOutputs(crossing, ['inner']);
+    const bgf = indexModel(big).graphField;
+    expect(bgf.dataStart - bgf.start).toBe(gf.dataStart - gf.start + 1);
+    // Without room in the buffer it falls back to a copy and leaves the input alone.
+    const tight = Uint8Array.from(crossing);
+    const out = addGraphOutputs(tight, ['inner'], indexModel(tight), { inPlace: true });
+    expect(out.buffer).not.toBe(tight.buffer);
+    expect(Buffer.compare(Buffer.from(tight), Buffer.from(crossing))).toBe(0);
   });
 });
 
