@@ -67,6 +67,7 @@ export function buildResNetGraph(spec: ResNetSpec): GraphBuilder {
     strides: attr.ints([2, 2]),
   });
   let cin = spec.embeddingSize;
+  const residualGain = 1 / Math.sqrt(spec.depths.reduce((a, b) => a + b, 0));
   spec.depths.forEach((depth, s) => {
     const cout = spec.hiddenSizes[s];
     const mid = Math.max(1, Math.floor(cout / 4));
@@ -77,8 +78,9 @@ export function buildResNetGraph(spec: ResNetSpec): GraphBuilder {
         cin !== cout || stride !== 1 ? convBn(x, `${p}.shortcut`, cin, cout, 1, stride, false) : x;
       let y = convBn(x, `${p}.layer.0`, cin, mid, 1, 1, true);
       y = convBn(y, `${p}.layer.1`, mid, mid, 3, stride, true);
-      // The last conv of a block starts small (as zero-init-residual training does) so deep stacks stay finite.
-      y = convBn(y, `${p}.layer.2`, mid, cout, 1, 1, false, 0.5);
+      // The last conv of a block starts small (as zero-init-residual training does) so that the residual stream
+      // of a deep stack keeps a sane scale: gain 1/sqrt(number of blocks).
+      y = convBn(y, `${p}.layer.2`, mid, cout, 1, 1, false, residualGain);
       x = g.node('Relu', [g.node('Add', [y, shortcut])]);
       cin = cout;
     }
