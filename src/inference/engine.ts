@@ -454,6 +454,14 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     warnings,
   };
   for (const w of warnings) logger.warn('model pack', { pack: pack.dir, warning: w });
+  logger.info('engine ready', {
+    pack: pack.dir,
+    device: info.device,
+    text: info.text?.kind ?? null,
+    image: info.image?.kind ?? null,
+    fusion: rule,
+    batch,
+  });
   return new MemeEngine(info, pack, heads, models.text, models.image, rule, batch, opts.ocr, reasons);
 }
 

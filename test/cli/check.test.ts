@@ -121,6 +121,16 @@ describe('memeguard check', () => {
     expect(lines[0]).toMatch(/pack\.json: fusion\.threshold/);
   });
 
+  it('a missing model file: exit 2 naming the file and `memeguard models pull`', async () => {
+    const broken = await tinyPack({ seed: 45, image: null });
+    await rm(path.join(broken, 'text', 'onnx', 'model.onnx'));
+    const r = await runCli(['check', img, '--caption', 'x', '--models', broken]);
+    expect(r.code).toBe(2);
+    const lines = humanLines(r.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/text\/onnx\/model\.onnx.*memeguard models pull/);
+  });
+
   it('a pack with nothing scorable: exit 2 with NO_HEADS and the training command', async () => {
     const noHeads = await tinyPack({ seed: 44, heads: false });
     const r = await runCli(['check', img, '--caption', 'x', '--models', noHeads]);

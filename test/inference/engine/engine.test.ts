@@ -377,6 +377,38 @@ describe('fusion rules from the pack', () => {
     }
   });
 
+  it('a learned rule in a pack without heads falls back to seed-sum and says so', async () => {
+    const pack = await tinyPack({ seed: 26, text: 'classifier', image: 'classifier', heads: false });
+    const file = path.join(pack, 'pack.json');
+    const json = JSON.parse(await readFile(file, 'utf8'));
+    json.fusion.rule = 'stacking';
+    await writeFile(file, JSON.stringify(json));
+    const engine = await createEngine({ packDir: pack });
+    try {
+      expect(engine.info.warnings).toEqual([
+        'fusion "stacking" is learned and the pack has no heads: using seed-sum (run `memeguard train --data DIR`)',
+      ]);
+      const v = await engine.analyze({ image: await noiseImage(1), caption: 'hello', explain: false });
+      expect(v.fusion).toBe('seed-sum');
+      expect(v.score).toBeCloseTo((v.text.score! + v.image.score!) / 2, 12);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('a caller fusion rule overrides the pack; an unknown one is a usage error', async () => {
+    const pack = await tinyPack({ seed: 27 });
+    const engine = await createEngine({ packDir: pack, fusion: 'weighted-mean' });
+    try {
+      const v = await engine.analyze({ image: await noiseImage(1), caption: 'hello', explain: false });
+      expect(v.fusion).toBe('weighted-mean');
+    } finally {
+      await engine.close();
+    }
+    const e = await refusal(createEngine({ packDir: pack, fusion: 'nope' }));
+    expect(e.code).toBe('USAGE');
+  });
+
   it('an unknown fusion rule is a pack error naming the field', async () => {
     const e = await refusal(createEngine({ packDir: await withPackJson((p) => (p.fusion.rule = 'magic')) }));
     expect(e.code).toBe('PACK_INVALID');
