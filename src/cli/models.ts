@@ -77,7 +77,8 @@ async function pull(argv: string[]): Promise<number> {
   }
   const downloaded = result.files.filter((f) => f.status === 'downloaded');
   const kept = result.files.filter((f) => f.status === 'kept');
-  const where = path.relative(process.cwd(), result.dir) || '.';
+  const where = displayPath(result.dir);
+  const dirFlag = path.resolve(path.dirname(result.dir)) === path.resolve(DEFAULT_MODELS_ROOT) ? '' : ` --dir ${displayPath(path.dirname(result.dir))}`;
   const out = [
     `pulled ${result.recipe} (${result.variant}) into ${where}: ${downloaded.length} downloaded (${formatBytes(result.downloadedBytes)}), ${kept.length} already up to date`,
   ];
@@ -89,7 +90,10 @@ async function pull(argv: string[]): Promise<number> {
         (encoders.length === 1 ? ` (until then verdicts use the ${encoders[0] === 'text' ? 'image' : 'text'} model only)` : ''),
     );
   }
-  out.push(`verify with \`memeguard models verify ${result.recipe}\`; judge a meme with \`memeguard check meme.png\``);
+  const isDefault = path.resolve(result.dir) === path.resolve(process.env.MEMEGUARD_MODELS || 'models/default');
+  out.push(
+    `verify with \`memeguard models verify ${result.recipe}${dirFlag}\`; judge a meme with \`memeguard check meme.png${isDefault ? '' : ` --models ${where}`}\``,
+  );
   process.stdout.write(out.join('\n') + '\n');
   return 0;
 }
@@ -124,7 +128,7 @@ async function verify(argv: string[]): Promise<number> {
       } else {
         process.stdout.write(`FAIL  ${name} (${r.variant}): ${r.problems.length} of ${r.checked} files missing or changed\n`);
         for (const line of describeProblems(r)) process.stdout.write(`  ${line}\n`);
-        process.stdout.write(`  fix: memeguard models pull ${r.recipe} --dir ${path.dirname(r.dir)}\n`);
+        process.stdout.write(`  fix: memeguard models pull ${r.recipe} --dir ${displayPath(path.dirname(r.dir))}\n`);
       }
     }
   }
@@ -144,6 +148,12 @@ async function list(argv: string[]): Promise<number> {
     if (recipes.length > 0) process.stdout.write(`recipes: ${recipes.join(', ')} (memeguard models pull NAME)\n`);
   }
   return 0;
+}
+
+/** A path relative to the working directory when it is inside it, else absolute. */
+function displayPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? path.resolve(p) : rel;
 }
 
 function help(): number {

@@ -114,6 +114,19 @@ function errorCode(e: unknown): string | undefined {
   return undefined;
 }
 
+/** The most specific words about a failure: an error code, else the innermost cause's message. */
+function describeCause(e: unknown): string {
+  const code = errorCode(e);
+  if (code) return code;
+  let cur: unknown = e;
+  let message = e instanceof Error ? e.message : String(e);
+  for (let i = 0; i < 5 && cur instanceof Error && cur.cause !== undefined; i++) {
+    cur = cur.cause;
+    if (cur instanceof Error && cur.message) message = cur.message;
+  }
+  return message;
+}
+
 function isDiskFull(e: unknown): boolean {
   const code = errorCode(e);
   return code === 'ENOSPC' || code === 'EDQUOT';
@@ -151,6 +164,8 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
   let restartedAfterMismatch = false;
   /** Restarts that are not the network's fault (a stale partial, a wrong range) do not use up tries, twice. */
   let freeRestarts = 2;
+  let unreachable = 0;
+  let triesMade = 0;
 
   for (let attempt = 0; attempt <= retries; attempt++) {
     if (attempt > 0) {
@@ -159,6 +174,7 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
       logger.warn('download retry', { file: label, attempt, reason: lastFailure?.message });
       await sleep(wait);
     }
+    triesMade++;
     const offset = await fileSize(part);
     // Hash the partial before asking: once the answer arrives its body must be read at once (a stream that errors
     // drops the chunks it had queued).
@@ -253,7 +269,7 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
         if (body.error() !== undefined) {
           const e = body.error();
           if (timedOut) throw new RetryableFailure('timeout', `no data for ${Math.round(idleTimeoutMs / 1000)}s`);
-          throw new RetryableFailure('dropped', `connection dropped at ${written} of ${total ?? '?'} bytes (${errorCode(e) ?? (e as Error).message})`);
+          throw new RetryableFailure('dropped', `connection dropped at ${written} of ${total ?? '?'} bytes (${describeCause(e)})`);
         }
       } finally {
         clearTimeout(timer);
@@ -300,13 +316,15 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
       } else if (!gotResponse) {
         const code = errorCode(e);
         const kind: FailureKind = code === undefined || CONNECT_CODES.has(code) ? 'unreachable' : 'dropped';
-        lastFailure = new RetryableFailure(kind, `cannot connect (${code ?? (e as Error).message})`);
+        lastFailure = new RetryableFailure(kind, `cannot connect (${describeCause(e)})`);
+        // A host that cannot be reached at all is usually offline, not flaky: give up after three tries.
+        if (kind === 'unreachable' && ++unreachable >= 3) break;
       } else {
         lastFailure = new RetryableFailure('dropped', `${(e as Error).message}`);
       }
     }
   }
-  throw finalFailure(lastFailure, options, label, hubOrigin, retries);
+  throw finalFailure(lastFailure, options, label, hubOrigin, triesMade);
 }
 
 /** A partial that is already whole (a 416 answer): hash it, then rename. */
@@ -340,9 +358,9 @@ function finalFailure(
   options: DownloadOptions,
   label: string,
   hubOrigin: string,
-  retries: number,
+  triesMade: number,
 ): MemeguardError {
-  const tries = `${retries + 1} tries`;
+  const tries = `${triesMade} ${triesMade === 1 ? 'try' : 'tries'}`;
   switch (failure?.kind) {
     case 'unreachable':
       return new MemeguardError(

@@ -108,6 +108,7 @@ export async function pullPack(options: PullOptions): Promise<PullResult> {
     await saveLock(false);
   }
 
+  progress.line(`pulling ${recipe.name} (${variant}) from ${endpoint} into ${dir}`);
   const result: PullResult['files'] = [];
   let downloadedBytes = 0;
   let keptBytes = 0;

@@ -1,14 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemeguardError } from '../../src/errors.js';
 import { downloadFile, openFileOnDisk, type DownloadOptions, type OpenFile } from '../../src/models/download.js';
 import { resolveUrl, USER_AGENT } from '../../src/models/hub.js';
-import { startFakeHub, type FakeHub } from './fake-hub.js';
+import { refusedEndpoint, startFakeHub, type FakeHub } from './fake-hub.js';
 
 process.env.MEMEGUARD_LOG = 'silent';
 
@@ -228,11 +226,7 @@ describe('downloadFile', () => {
   });
 
   it('hub unreachable: names the endpoint and suggests HF_ENDPOINT', async () => {
-    const closed = http.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const endpoint = `http://127.0.0.1:${port}`;
+    const endpoint = await refusedEndpoint();
     const o: DownloadOptions = {
       url: resolveUrl(endpoint, REPO, 'main', 'config.json'),
       ref: { endpoint, repo: REPO, revision: 'main', file: 'config.json' },

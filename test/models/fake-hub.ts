@@ -258,3 +258,11 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     },
   };
 }
+
+/** An endpoint on 127.0.0.1 where nothing listens (a port just opened and closed): connections are refused. */
+export async function refusedEndpoint(): Promise<string> {
+  const server = http.createServer();
+  const url = await listen(server);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return url;
+}

@@ -8,6 +8,7 @@ import type { OpenFile } from '../../src/models/download.js';
 import { openFileOnDisk } from '../../src/models/download.js';
 import { LOCK_FILE, readLock } from '../../src/models/lock.js';
 import { pullPack, type PullOptions } from '../../src/models/pull.js';
+import { refusedEndpoint } from './fake-hub.js';
 import { startRecipeHub, type HubFixture } from './hub-fixture.js';
 
 process.env.MEMEGUARD_LOG = 'silent';
@@ -211,12 +212,13 @@ describe('pullPack', () => {
   });
 
   it('hub unreachable during a pull names the endpoint and HF_ENDPOINT', async () => {
-    const e = await pull(newRoot(), { endpoint: 'http://127.0.0.1:9', transfer: { retries: 1, backoffMs: 5 } }).then(
+    const endpoint = await refusedEndpoint();
+    const e = await pull(newRoot(), { endpoint, transfer: { retries: 4, backoffMs: 5 } }).then(
       () => undefined,
       (x: unknown) => x as MemeguardError,
     );
     expect(e?.code).toBe('DOWNLOAD_FAILED');
-    expect(e?.message).toContain('cannot reach the hub at http://127.0.0.1:9');
+    expect(e?.message).toContain(`cannot reach the hub at ${endpoint} — cannot connect (ECONNREFUSED) after 3 tries; are you offline?`);
     expect(e?.hint).toContain('HF_ENDPOINT');
   });
 
