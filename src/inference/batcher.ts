@@ -45,16 +45,24 @@ interface Pending<I, O> {
 }
 
 export interface BatcherStats {
-  /** Sizes of the batches run so far, in order (retries of a failed batch's items not included). */
+  /**
+   * Sizes of the most recent batches (up to STATS_KEPT), oldest first; retries of a failed batch's items are not
+   * counted. Bounded so that a long-running bot does not grow it forever.
+   */
   batchSizes: number[];
+  /** Batches and items run since start (not bounded). */
+  batches: number;
+  items: number;
 }
+
+export const STATS_KEPT = 10_000;
 
 export class MicroBatcher<I, O> {
   private queue: Pending<I, O>[] = [];
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private closed = false;
-  readonly stats: BatcherStats = { batchSizes: [] };
+  readonly stats: BatcherStats = { batchSizes: [], batches: 0, items: 0 };
 
   constructor(
     private readonly runBatch: (items: I[]) => Promise<O[]>,
@@ -102,6 +110,9 @@ export class MicroBatcher<I, O> {
     const batch = this.queue.splice(0, this.opts.maxSize);
     this.running = true;
     this.stats.batchSizes.push(batch.length);
+    if (this.stats.batchSizes.length > STATS_KEPT) this.stats.batchSizes.splice(0, this.stats.batchSizes.length - STATS_KEPT);
+    this.stats.batches++;
+    this.stats.items += batch.length;
     this.execute(batch).finally(() => {
       this.running = false;
       this.schedule();

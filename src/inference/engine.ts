@@ -50,6 +50,17 @@ export interface EngineOptions {
 
 export const TRAIN_HINT = 'run `memeguard train --data DIR`';
 
+/** Sizes of the most recent batches run per model (see MicroBatcher). */
+export interface BatchStats {
+  text: number[];
+  image: number[];
+}
+
+/** The Engine of this process, with its batching statistics (bench, tests). */
+export interface LocalEngine extends Engine {
+  readonly batchStats: BatchStats;
+}
+
 /** Captions longer than this many characters per model token are cut (at a word boundary) before tokenizing. */
 const CHARS_PER_TOKEN = 12;
 
@@ -166,8 +177,8 @@ class MemeEngine implements Engine {
     }
   }
 
-  /** Batch sizes run so far per model (for tests and bench). */
-  get batchStats(): { text: number[]; image: number[] } {
+  /** Sizes of the recent batches per model (for tests and bench). */
+  get batchStats(): BatchStats {
     return { text: this.textBatcher?.stats.batchSizes ?? [], image: this.imageBatcher?.stats.batchSizes ?? [] };
   }
 
@@ -395,7 +406,7 @@ class MemeEngine implements Engine {
 }
 
 /** Load a pack and its models; the engine reports what it cannot score in info.warnings. */
-export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
+export async function createEngine(opts: EngineOptions = {}): Promise<LocalEngine> {
   const batch = resolveBatchOptions(opts.batch);
   const pack = await readPack(resolvePackDir(opts.packDir));
   const warnings: string[] = [];

@@ -13,7 +13,7 @@ describe('MicroBatcher', () => {
     const out = await Promise.all([1, 2, 3, 4].map((x) => b.submit(x)));
     expect(out).toEqual([10, 20, 30, 40]);
     expect(calls).toEqual([[1, 2, 3, 4]]);
-    expect(b.stats.batchSizes).toEqual([4]);
+    expect(b.stats).toEqual({ batchSizes: [4], batches: 1, items: 4 });
   });
 
   it('never runs more than maxSize items at once, and one batch at a time', async () => {

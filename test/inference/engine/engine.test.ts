@@ -146,7 +146,7 @@ describe('batching', () => {
       const together = await Promise.all(inputs.map((x) => batched.analyze({ ...x, explain: false })));
       const alone = [];
       for (const x of inputs) alone.push(await single.analyze({ ...x, explain: false }));
-      const stats = (batched as unknown as { batchStats: { text: number[]; image: number[] } }).batchStats;
+      const stats = batched.batchStats;
       expect(Math.max(...stats.text)).toBeGreaterThan(1);
       expect(Math.max(...stats.image)).toBeGreaterThan(1);
       for (let i = 0; i < inputs.length; i++) {
