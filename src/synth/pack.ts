@@ -20,6 +20,8 @@ export interface TinyPackOptions {
   heads?: boolean;
   seed?: number;
   pooling?: 'cls' | 'mean';
+  /** Also write text/onnx/model_quantized.onnx and point pack.json at it. */
+  quantized?: boolean;
 }
 
 /** Labels of the tiny text classifier that count as hateful (toxic-bert's label names). */
@@ -47,7 +49,7 @@ export async function writeTinyPack(dir: string, opts: TinyPackOptions = {}): Pr
   await mkdir(abs, { recursive: true });
 
   const [text, image]: [ModelFolder | null, ModelFolder | null] = await Promise.all([
-    textTask ? generateModelFolder(path.join(abs, 'text'), { model: 'bert', task: textTask, seed }) : null,
+    textTask ? generateModelFolder(path.join(abs, 'text'), { model: 'bert', task: textTask, seed, quantized: opts.quantized }) : null,
     imageKind ? generateModelFolder(path.join(abs, 'image'), { model: 'resnet', seed: seed + 1 }) : null,
   ]);
 
@@ -58,17 +60,19 @@ export async function writeTinyPack(dir: string, opts: TinyPackOptions = {}): Pr
     source: { generator: 'memeguard synth', seed, text: textTask, image: imageKind },
   };
   if (text) {
+    const onnxFile = opts.quantized ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx';
     pack.text =
       textTask === 'classifier'
         ? {
             path: 'text',
             kind: 'classifier',
+            onnx: onnxFile,
             hatefulLabels: TINY_TEXT_HATEFUL_LABELS,
             problemType: 'multi_label',
             combine: 'max',
             maxLength: 128,
           }
-        : { path: 'text', kind: 'encoder', pooling: opts.pooling ?? 'cls', maxLength: 128 };
+        : { path: 'text', kind: 'encoder', pooling: opts.pooling ?? 'cls', onnx: onnxFile, maxLength: 128 };
   }
   if (image) {
     pack.image =

@@ -29,6 +29,12 @@ export interface BertSpec {
    * ≈440 MB full-size) — default true; false stores a separate [H, vocab] decoder weight.
    */
   tieWordEmbeddings?: boolean;
+  /**
+   * Dynamic int8 quantisation of the dense layers, as the hub's onnx/model_quantized.onnx: DynamicQuantizeLinear on
+   * the activations, MatMulInteger with a per-tensor symmetric int8 weight, rescale, bias. The weights are the
+   * float model's (same seed), quantised; the MLM decoder is then stored untied.
+   */
+  quantize?: boolean;
   /** Standard deviation of the random weights (BERT's initializer_range is 0.02). */
   initStd?: number;
   seed?: number;
@@ -64,8 +70,25 @@ export function buildBertGraph(spec: BertSpec): GraphBuilder {
     const normed = g.node('Div', [centered, denom]);
     return g.node('Add', [g.node('Mul', [normed, gamma]), beta], {}, output);
   };
-  const linear = (x: string, prefix: string, inDim: number, outDim: number): string =>
-    g.node('Add', [g.node('MatMul', [x, weight(`${prefix}.weight`, [inDim, outDim])]), bias(`${prefix}.bias`, outDim)]);
+  const randomWeights = (name: string, n: number) => normalArray(n, std, streamFor(seed, name));
+  /** x @ W (+ nothing): float MatMul, or its dynamically quantised form. */
+  const matmul = (x: string, name: string, inDim: number, outDim: number, source: () => Float32Array): string => {
+    if (!spec.quantize) return g.node('MatMul', [x, g.initializer(name, [inDim, outDim], source)]);
+    const absMax = (w: Float32Array) => w.reduce((m, v) => Math.max(m, Math.abs(v)), 0) || 1;
+    const wq = g.initializer(`${name}_quantized`, [inDim, outDim], () => {
+      const w = source();
+      const scale = absMax(w) / 127;
+      return Int8Array.from(w, (v) => Math.max(-127, Math.min(127, Math.round(v / scale))));
+    }, 'int8');
+    const wScale = g.initializer(`${name}_scale`, [], () => Float32Array.of(absMax(source()) / 127));
+    const [xq, xScale, xZero] = g.nodeN('DynamicQuantizeLinear', [x], {}, { outputs: 3 });
+    const acc = g.node('MatMulInteger', [xq, wq, xZero]);
+    return g.node('Mul', [g.node('Cast', [acc], { to: attr.int(FLOAT) }), g.node('Mul', [xScale, wScale])]);
+  };
+  const linear = (x: string, prefix: string, inDim: number, outDim: number): string => {
+    const name = `${prefix}.weight`;
+    return g.node('Add', [matmul(x, name, inDim, outDim, () => randomWeights(name, inDim * outDim)), bias(`${prefix}.bias`, outDim)]);
+  };
   const gelu = (x: string): string => {
     const erf = g.node('Erf', [g.node('Div', [x, g.constFloat([Math.SQRT2])])]);
     return g.node('Mul', [g.node('Mul', [x, g.constFloat([0.5])]), g.node('Add', [erf, g.constFloat([1])])]);
@@ -129,11 +152,21 @@ export function buildBertGraph(spec: BertSpec): GraphBuilder {
   } else if (spec.task === 'fill-mask') {
     const t = gelu(linear(x, 'cls.predictions.transform.dense', H, H));
     const tn = layerNorm(t, 'cls.predictions.transform.LayerNorm');
-    const decoderWeight =
-      spec.tieWordEmbeddings === false
-        ? weight('cls.predictions.decoder.weight', [H, V])
-        : g.node('Transpose', [wordEmbWeight], { perm: attr.ints([1, 0]) });
-    const dec = g.node('MatMul', [tn, decoderWeight]);
+    let dec: string;
+    if (spec.quantize) {
+      // The quantised export stores the tied decoder as its own int8 [H, vocab] matrix: the word embeddings, transposed.
+      const transposed = () => {
+        const e = randomWeights('bert.embeddings.word_embeddings.weight', V * H);
+        return Float32Array.from({ length: H * V }, (_, k) => e[(k % V) * H + Math.floor(k / V)]);
+      };
+      dec = matmul(tn, 'cls.predictions.decoder.weight', H, V, transposed);
+    } else {
+      const decoderWeight =
+        spec.tieWordEmbeddings === false
+          ? weight('cls.predictions.decoder.weight', [H, V])
+          : g.node('Transpose', [wordEmbWeight], { perm: attr.ints([1, 0]) });
+      dec = g.node('MatMul', [tn, decoderWeight]);
+    }
     g.node('Add', [dec, bias('cls.predictions.bias', V)], {}, 'logits');
     g.output('logits', 'float32', ['batch_size', 'sequence_length', V]);
   } else {

@@ -27,7 +27,8 @@ export const attr = {
 };
 
 /** Tensor data: given now, or made on demand when the model is written (keeps peak memory at one tensor). */
-export type TensorData = Float32Array | BigInt64Array | Int8Array | Uint8Array | (() => Float32Array);
+export type TypedData = Float32Array | BigInt64Array | Int8Array | Uint8Array;
+export type TensorData = TypedData | (() => TypedData);
 
 export interface Initializer {
   name: string;

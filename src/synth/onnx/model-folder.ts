@@ -62,6 +62,8 @@ export interface BertFolderSpec {
   /** Classifier labels (default: toxic-bert's six). */
   labels?: string[];
   problemType?: 'multi_label_classification' | 'single_label_classification';
+  /** Also write onnx/model_quantized.onnx (dynamic int8, as the hub's quantised exports). */
+  quantized?: boolean;
   /** tokenizer_config.json model_max_length (default 512). */
   modelMaxLength?: number;
   seed?: number;
@@ -130,8 +132,11 @@ export async function generateModelFolder(dir: string, spec: ModelFolderSpec): P
     await writeJson(path.join(abs, 'tokenizer_config.json'), bertTokenizerConfigJson(spec.modelMaxLength ?? 512));
     await writeJson(path.join(abs, 'special_tokens_map.json'), specialTokensMapJson());
     await writeFile(path.join(abs, 'vocab.txt'), vocabTxt(vocab));
-    const graph = buildBertGraph({ ...shape, task: spec.task, numLabels: labels?.length, seed: spec.seed ?? 1 });
-    const onnxBytes = await graph.writeFile(onnxPath);
+    const bertSpec = { ...shape, task: spec.task, numLabels: labels?.length, seed: spec.seed ?? 1 };
+    const onnxBytes = await buildBertGraph(bertSpec).writeFile(onnxPath);
+    if (spec.quantized) {
+      await buildBertGraph({ ...bertSpec, quantize: true }).writeFile(path.join(abs, 'onnx', 'model_quantized.onnx'));
+    }
     return { dir: abs, onnxPath, onnxBytes, hiddenSize: shape.hiddenSize, labels };
   }
   const shape = { ...RESNET_PRESETS[spec.preset ?? 'tiny'], ...spec.overrides };

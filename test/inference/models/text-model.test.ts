@@ -179,3 +179,30 @@ describe('text model: missing and broken files', () => {
     await expect(loadTextModel(pack2, await textCfg(pack2))).rejects.toMatchObject({ code: 'MODEL_INVALID' });
   });
 });
+
+describe('text model: quantised exports (onnx/model_quantized.onnx)', () => {
+  it('fill-mask with DynamicQuantizeLinear/MatMulInteger everywhere: the hidden state is found and close to the float model’s', async () => {
+    const qPack = await writeTinyPack(path.join(tmp, 'quant'), { text: 'fill-mask', image: null, seed: 4, quantized: true, pooling: 'mean' });
+    const cfg = await textCfg(qPack);
+    expect(cfg.onnx).toBe('onnx/model_quantized.onnx');
+    const q = await loadTextModel(qPack, cfg);
+    const f = await loadTextModel(fePack, await textCfg(fePack, { pooling: 'mean' }));
+    const texts = ['the dog hates cats', 'people love funny memes'];
+    const a = await q.encode(texts);
+    const b = await f.encode(texts);
+    for (let i = 0; i < texts.length; i++) {
+      const x = a.embeddings![i];
+      const y = b.embeddings![i];
+      let dot = 0;
+      let nx = 0;
+      let ny = 0;
+      for (let h = 0; h < H; h++) {
+        dot += x[h] * y[h];
+        nx += x[h] ** 2;
+        ny += y[h] ** 2;
+      }
+      expect(dot / Math.sqrt(nx * ny)).toBeGreaterThan(0.995); // int8 error, not a different tensor
+      expect(Array.from(x)).not.toEqual(Array.from(y));
+    }
+  });
+});

@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildBertGraph } from '../../../src/synth/onnx/bert.js';
 import { BERT_PRESETS, TOXIC_BERT_LABELS, generateModelFolder } from '../../../src/synth/onnx/model-folder.js';
+import { onnx } from '../../../src/synth/onnx/proto.js';
 import { buildResNetGraph } from '../../../src/synth/onnx/resnet.js';
 import { buildVocab } from '../../../src/synth/onnx/vocab.js';
 
@@ -74,6 +75,20 @@ describe('generateModelFolder: BERT', () => {
     const a = (await runBert(dec.toBuffer(), ids, mask)).out.last_hidden_state.data as Float32Array;
     const b = (await runBert(fused.toBuffer(), ids, mask)).out.last_hidden_state.data as Float32Array;
     for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i], 3);
+  });
+
+  it('quantized: writes onnx/model_quantized.onnx with DynamicQuantizeLinear + MatMulInteger and int8 weights', async () => {
+    const f = await generateModelFolder(path.join(tmp, 'q'), { model: 'bert', task: 'fill-mask', quantized: true });
+    const bytes = await readFile(path.join(f.dir, 'onnx/model_quantized.onnx'));
+    const ops = new Set<string>();
+    const graph = onnx.ModelProto.decode(bytes).graph!;
+    for (const n of graph.node!) ops.add(n.opType!);
+    expect(ops.has('DynamicQuantizeLinear')).toBe(true);
+    expect(ops.has('MatMulInteger')).toBe(true);
+    expect(graph.initializer!.filter((t) => t.dataType === 3).length).toBeGreaterThan(10); // INT8
+    expect(bytes.length).toBeLessThan((await readFile(f.onnxPath)).length);
+    const r = await runBert(bytes, [[2, 40, 3]], [[1, 1, 1]]);
+    expect(r.out.logits.dims).toEqual([1, 3, buildVocab().length]);
   });
 
   it('weights are deterministic in the seed', () => {
