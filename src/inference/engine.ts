@@ -130,8 +130,8 @@ class Timer {
 }
 
 class MemeEngine implements Engine {
-  private ocrPool: OcrLike | null = null;
-  private ownsOcr = false;
+  /** The OCR pool, made on first use (one promise, so concurrent first calls share one pool). */
+  private ocrReady: Promise<{ pool: OcrLike; owned: boolean }> | null = null;
   private closed = false;
   private readonly textBatcher?: MicroBatcher<string, TextItem>;
   private readonly imageBatcher?: MicroBatcher<Float32Array, ImageItem>;
@@ -189,12 +189,14 @@ class MemeEngine implements Engine {
   async ocr(image: Uint8Array): Promise<OcrResult> {
     this.assertOpen();
     checkInput(memeInputSchema, { image });
-    if (!this.ocrPool) {
-      const made = await createOcr(this.ocrOption);
-      this.ocrPool = made.pool;
-      this.ownsOcr = made.owned;
+    if (!this.ocrReady) {
+      this.ocrReady = createOcr(this.ocrOption);
+      this.ocrReady.catch(() => {
+        this.ocrReady = null;
+      });
     }
-    return this.ocrPool.recognize(image);
+    const { pool } = await this.ocrReady;
+    return pool.recognize(image);
   }
 
   /**
@@ -400,8 +402,9 @@ class MemeEngine implements Engine {
     this.closed = true;
     this.textBatcher?.close();
     this.imageBatcher?.close();
-    if (this.ocrPool && this.ownsOcr) await this.ocrPool.close();
-    this.ocrPool = null;
+    const ocr = await this.ocrReady?.catch(() => null);
+    this.ocrReady = null;
+    if (ocr?.owned) await ocr.pool.close();
   }
 }
 

@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../../src/inference/engine.js';
 import type { Engine } from '../../../src/inference/types.js';
+import { createTesseractWorker } from '../../../src/inference/ocr/tesseract.js';
 import { renderMeme } from '../../../src/synth/memes.js';
 import { removeTempDirs, tinyPack } from './fixtures.js';
 
@@ -69,5 +70,28 @@ describe('engine OCR path', () => {
     } finally {
       await slow.close();
     }
+  });
+
+  it('concurrent first calls share one OCR pool, and close() ends its workers', async () => {
+    let started = 0;
+    const e = await createEngine({
+      packDir: await tinyPack({ seed: 63 }),
+      ocr: {
+        workers: 1,
+        createWorker: (o) => {
+          started++;
+          return createTesseractWorker(o);
+        },
+      },
+    });
+    const [a, b] = await Promise.all([
+      e.analyze({ image: await renderMeme({ caption: 'GOOD MORNING', style: 'plain', seed: 7 }), explain: false }),
+      e.analyze({ image: await renderMeme({ caption: 'GOOD NIGHT', style: 'plain', seed: 8 }), explain: false }),
+    ]);
+    expect(words(a.caption.text)).toEqual(['good', 'morning']);
+    expect(words(b.caption.text)).toEqual(['good', 'night']);
+    expect(started).toBe(1);
+    await e.close();
+    await expect(e.analyze({ image: await renderMeme({ caption: 'X', style: 'plain' }) })).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 });
