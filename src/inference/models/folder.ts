@@ -61,6 +61,8 @@ export async function readModelBytes(file: string, slack = 64 * 1024): Promise<U
 export const modelConfigSchema = z.looseObject({
   model_type: z.string().optional(),
   hidden_size: z.number().int().positive().optional(),
+  /** DistilBERT's name for hidden_size. */
+  dim: z.number().int().positive().optional(),
   vocab_size: z.number().int().positive().optional(),
   hidden_sizes: z.array(z.number().int().positive()).optional(),
   id2label: z.record(z.string(), z.string()).optional(),

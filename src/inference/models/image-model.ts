@@ -5,6 +5,7 @@
  *   - classifier: `logits` with labels from config.json id2label, reduced to p(hateful) by the pack's hatefulLabels.
  */
 import { MemeguardError } from '../../errors.js';
+import { logger } from '../../log.js';
 import { loadPreprocessor, type Preprocessor } from '../image/preprocess.js';
 import type { ImageModelConfig } from '../pack/schema.js';
 import { exposeImageFeatures } from '../onnx/expose.js';
@@ -60,6 +61,7 @@ export async function loadImageModel(packDir: string, cfg: ImageModelConfig, set
     throw new MemeguardError('MODEL_INVALID', `${onnxFile} has no "logits" output: not an image classifier`);
   }
   const per = 3 * height * width;
+  logger.info('image model loaded', { dir, onnx: cfg.onnx, kind: cfg.kind, features: featureTensor, width: featureWidth, device: session.device });
 
   return {
     kind: cfg.kind,

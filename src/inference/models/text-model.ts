@@ -7,6 +7,7 @@
  */
 import type { TextModelConfig } from '../pack/schema.js';
 import { MemeguardError } from '../../errors.js';
+import { logger } from '../../log.js';
 import { exposeTextHidden } from '../onnx/expose.js';
 import { indexModel } from '../onnx/graph-index.js';
 import { createModelSession, ort, runSession, sharedSession, type ModelSession, type SessionSettings } from '../onnx/session.js';
@@ -89,10 +90,13 @@ export async function loadTextModel(packDir: string, cfg: TextModelConfig, setti
   const dir = await modelFolder(packDir, cfg.path, 'text');
   const { file: configFile, config } = await readModelConfig(dir);
   const onnxFile = await requireFile(dir, cfg.onnx, 'the text model');
-  if (!config.hidden_size) {
-    throw new MemeguardError('MODEL_INVALID', `${configFile} has no hidden_size`, { hint: 'run `memeguard models pull` to fetch the pack again' });
+  const hiddenSize = config.hidden_size ?? config.dim ?? 0;
+  if (cfg.kind === 'encoder' && hiddenSize === 0) {
+    throw new MemeguardError('MODEL_INVALID', `${configFile} has no hidden_size: an encoder needs the width of its hidden state`, {
+      hint: 'run `memeguard models pull` to fetch the pack again',
+    });
   }
-  const hiddenSize = config.hidden_size;
+  const started = performance.now();
   const tokenizer = await TextTokenizer.load(dir, cfg.maxLength);
   const { session, output } = await prepareSession(onnxFile, cfg.kind, hiddenSize, config.vocab_size, settings);
   const wants = new Set(session.inputNames);
@@ -111,6 +115,16 @@ export async function loadTextModel(packDir: string, cfg: TextModelConfig, setti
     const result = await runSession(session, feeds, [output]);
     return { t, out: result[output] };
   }
+
+  logger.info('text model loaded', {
+    dir,
+    onnx: cfg.onnx,
+    kind: cfg.kind,
+    hiddenSize,
+    output,
+    device: session.device,
+    ms: Math.round(performance.now() - started),
+  });
 
   if (cfg.kind === 'encoder') {
     const pooling = cfg.pooling;
