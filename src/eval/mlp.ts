@@ -1,5 +1,6 @@
 import { sigmoid } from '../inference/heads/apply.js';
 import { balancedWeights, type Matrix } from './matrix.js';
+import { auroc } from './metrics.js';
 import { Rng } from './rng.js';
 
 /**
@@ -24,10 +25,15 @@ export interface MlpFitOptions {
   weightDecay?: number;
   batchSize?: number;
   maxEpochs?: number;
-  /** Stop after this many epochs without a better held-out loss. */
+  /** Stop after this many epochs without a better held-out score. */
   patience?: number;
+  /**
+   * What "better on the held-out set" means: a higher AUROC (ties: a lower log loss) — robust on small held-out
+   * sets, where the loss rises with confidence while the ranking still improves — or a lower log loss.
+   */
+  stopOn?: 'auroc' | 'loss';
   seed?: number;
-  onEpoch?: (e: { epoch: number; trainLoss: number; heldOutLoss: number }) => void;
+  onEpoch?: (e: { epoch: number; trainLoss: number; heldOutLoss: number; heldOutAuroc: number | null }) => void;
 }
 
 export interface MlpFitResult {
@@ -35,6 +41,7 @@ export interface MlpFitResult {
   bestEpoch: number;
   epochs: number;
   heldOutLoss: number;
+  heldOutAuroc: number | null;
 }
 
 export function mlpLogit(m: MlpModel, x: Float32Array, o: number, hiddenOut?: Float32Array): number {
@@ -134,7 +141,9 @@ export function fitMlp(
   const g = { w1: new Float32Array(d * hidden), b1: new Float32Array(hidden), w2: new Float32Array(hidden), b2: new Float32Array(1) };
   const h = new Float32Array(hidden);
   const order = Array.from({ length: Xtr.rows }, (_, i) => i);
-  let best = { loss: weightedLogLoss(model, Xho, yho, cho), model: cloneModel(model), epoch: 0 };
+  const stopOn = opts.stopOn ?? 'auroc';
+  const heldOutAuroc = () => auroc(predictMlp(model, Xho), yho);
+  let best = { loss: weightedLogLoss(model, Xho, yho, cho), auc: heldOutAuroc(), model: cloneModel(model), epoch: 0 };
   let t = 0;
   let epoch = 0;
   for (epoch = 1; epoch <= maxEpochs; epoch++) {
@@ -179,9 +188,14 @@ export function fitMlp(
       model.b2 = b2Box[0];
     }
     const heldOutLoss = weightedLogLoss(model, Xho, yho, cho);
-    opts.onEpoch?.({ epoch, trainLoss: trainLoss / Math.max(1, Xtr.rows), heldOutLoss });
-    if (heldOutLoss < best.loss - 1e-6) best = { loss: heldOutLoss, model: cloneModel(model), epoch };
+    const auc = heldOutAuroc();
+    opts.onEpoch?.({ epoch, trainLoss: trainLoss / Math.max(1, Xtr.rows), heldOutLoss, heldOutAuroc: auc });
+    const better =
+      stopOn === 'loss' || auc === null || best.auc === null
+        ? heldOutLoss < best.loss - 1e-6
+        : auc > best.auc + 1e-9 || (Math.abs(auc - best.auc) <= 1e-9 && heldOutLoss < best.loss - 1e-6);
+    if (better) best = { loss: heldOutLoss, auc, model: cloneModel(model), epoch };
     else if (epoch - best.epoch >= patience) break;
   }
-  return { model: best.model, bestEpoch: best.epoch, epochs: Math.min(epoch, maxEpochs), heldOutLoss: best.loss };
+  return { model: best.model, bestEpoch: best.epoch, epochs: Math.min(epoch, maxEpochs), heldOutLoss: best.loss, heldOutAuroc: best.auc };
 }

@@ -26,7 +26,7 @@ export interface TrainSettings {
   lambdas: number[];
   /** L2 strength of the stacking logistic regression. */
   stackingLambda: number;
-  mlp: { hidden: number; learningRate: number; weightDecay: number; batchSize: number; maxEpochs: number; patience: number };
+  mlp: { hidden: number; learningRate: number; weightDecay: number; batchSize: number; maxEpochs: number; patience: number; stopOn: 'auroc' | 'loss' };
 }
 
 export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
@@ -34,7 +34,7 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   heldOutFraction: 0.2,
   lambdas: [1e-4, 1e-3, 1e-2, 1e-1, 1],
   stackingLambda: 1e-3,
-  mlp: { hidden: 64, learningRate: 1e-3, weightDecay: 1e-3, batchSize: 32, maxEpochs: 200, patience: 20 },
+  mlp: { hidden: 64, learningRate: 1e-3, weightDecay: 1e-3, batchSize: 32, maxEpochs: 200, patience: 20, stopOn: 'auroc' },
 };
 
 export interface HeldOutMetrics {
@@ -204,7 +204,7 @@ export function trainHeads(
       ...settings.mlp,
       seed: settings.seed,
       onEpoch: (e) => {
-        if (e.epoch % 10 === 0) onStage(`concat-mlp: epoch ${e.epoch} train loss ${e.trainLoss.toFixed(4)} held-out loss ${e.heldOutLoss.toFixed(4)}`);
+        if (e.epoch % 10 === 0) onStage(`concat-mlp: epoch ${e.epoch} train loss ${e.trainLoss.toFixed(4)} held-out loss ${e.heldOutLoss.toFixed(4)} AUROC ${e.heldOutAuroc?.toFixed(3) ?? 'n/a'}`);
       },
     });
     chosen.mlpBestEpoch = res.bestEpoch;

@@ -46,7 +46,7 @@ export const CAPTION_GROUPS = {
   object: ['car', 'ship', 'house', 'tree', 'book', 'door'],
 } as const;
 
-const TEMPLATES = ['look at this {w}', 'when the {w} is here', 'my {w} every day', 'that {w} again', 'the {w} is back', 'one more {w}'];
+const TEMPLATES = ['the {w}', 'my {w}', 'this {w}', 'that {w} again', 'one more {w}', 'look at this {w}'];
 
 /** hateful iff (animal, warm) or (object, cool). */
 export function syntheticLabel(group: 'animal' | 'object', kind: 'warm' | 'cool'): 0 | 1 {
@@ -101,6 +101,13 @@ export async function syntheticPicture(kind: 'warm' | 'cool', size: number, seed
   return sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }).png().toBuffer();
 }
 
+/** The caption rendered onto the picture as a classic meme (drawn at 128 px or more, then scaled to size). */
+async function memeOf(text: string, picture: Buffer, size: number, seed: number): Promise<Buffer> {
+  const side = Math.max(size, 128);
+  const meme = await renderMeme({ caption: text, style: 'classic', width: side, height: side, background: picture, seed });
+  return side === size ? meme : sharp(meme).resize(size, size).png().toBuffer();
+}
+
 /** Writes the data set and returns its items per split (with the hidden factors, for tests). */
 export async function writeSyntheticHatefulMemes(dir: string, opts: SyntheticHatefulMemesOptions): Promise<Record<string, SyntheticItem[]>> {
   const seed = opts.seed ?? 1;
@@ -125,10 +132,7 @@ export async function writeSyntheticHatefulMemes(dir: string, opts: SyntheticHat
           const id = opts.idStyle === 'padded' ? String(num).padStart(5, '0') : num;
           const file = `img/${String(num).padStart(5, '0')}.png`;
           const text = captions[group];
-          const png =
-            opts.captionOnImage === false
-              ? pictures[kind]
-              : await renderMeme({ caption: text, style: 'classic', width: size, height: size, background: pictures[kind], seed: num });
+          const png = opts.captionOnImage === false ? pictures[kind] : await memeOf(text, pictures[kind], size, num);
           await writeFile(path.join(dir, file), png);
           items.push({ id, img: file, label: syntheticLabel(group, kind), text, captionGroup: group, pictureKind: kind });
         }
