@@ -63,14 +63,19 @@ async function pull(argv: string[]): Promise<number> {
     throw new MemeguardError('USAGE', `unknown variant "${variant}"`, { hint: `one of ${VARIANTS.join(', ')}` });
   }
   const json = values.json === true;
+  // Ctrl-C stops the transfer cleanly: partial files stay for the next pull, pack.json is not written.
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
   const result = await pullPack({
+    signal: controller.signal,
     pack: positionals[0] ?? 'default',
     root: (values.dir as string | undefined) ?? DEFAULT_MODELS_ROOT,
     endpoint: values.endpoint as string | undefined,
     variant: variant as Variant | undefined,
     force: values.force === true,
     progress: json ? silentProgress : createProgressReporter(process.stderr),
-  });
+  }).finally(() => process.off('SIGINT', onSigint));
   if (json) {
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     return 0;

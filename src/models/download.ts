@@ -63,6 +63,8 @@ export interface DownloadOptions {
   progress?: FileProgress;
   /** Label of the file in messages (default: the destination path). */
   label?: string;
+  /** Stops the transfer (Ctrl-C): CANCELLED, the partial file kept for the next run. */
+  signal?: AbortSignal;
 }
 
 export interface DownloadResult {
@@ -139,7 +141,18 @@ async function fileSize(file: string): Promise<number> {
   );
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Wait, or less when the signal fires. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 interface Answer {
   response: Response;
@@ -172,7 +185,7 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
       const wait = Math.min(30_000, lastFailure?.retryAfterMs ?? backoff * 2 ** (attempt - 1));
       options.progress?.note(`${lastFailure?.message ?? 'failed'}; retry ${attempt}/${retries} in ${(wait / 1000).toFixed(1)}s`);
       logger.warn('download retry', { file: label, attempt, reason: lastFailure?.message });
-      await sleep(wait);
+      await sleep(wait, options.signal);
     }
     triesMade++;
     const offset = await fileSize(part);
@@ -180,7 +193,10 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
     // drops the chunks it had queued).
     const prefixHash = createHash('sha256');
     if (offset > 0) await hashFileInto(part, prefixHash);
+    if (options.signal?.aborted) throw cancelled(label);
     const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
     const arm = (ms: number) => {
@@ -302,6 +318,7 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
       return { size: written, sha256: got, verifiedByHub: hubSha !== undefined, commit, resumed, attempts: attempt + 1 };
     } catch (e) {
       clearTimeout(timer);
+      if (options.signal?.aborted) throw cancelled(label);
       if (e instanceof MemeguardError) throw e;
       if (isDiskFull(e)) {
         throw new MemeguardError('DOWNLOAD_FAILED', `disk full while writing ${label} (${errorCode(e)}) in ${path.dirname(options.dest)}`, {
@@ -322,6 +339,8 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
       } else {
         lastFailure = new RetryableFailure('dropped', `${(e as Error).message}`);
       }
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
     }
   }
   throw finalFailure(lastFailure, options, label, hubOrigin, triesMade);
@@ -351,6 +370,12 @@ async function finish(
   await rename(part, options.dest);
   options.progress?.done();
   return { size, sha256: got, verifiedByHub: hubSha !== undefined, commit, resumed, attempts: attempt + 1 };
+}
+
+function cancelled(label: string): MemeguardError {
+  return new MemeguardError('CANCELLED', `download of ${label} interrupted`, {
+    hint: 'run the pull again: it resumes from the partial file',
+  });
 }
 
 function finalFailure(

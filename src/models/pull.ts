@@ -1,4 +1,4 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isMemeguardError, MemeguardError } from '../errors.js';
 import { readPack } from '../inference/pack/load.js';
@@ -9,7 +9,7 @@ import { sha256File } from './hash.js';
 import { HubHttpError, resolveEndpoint, resolveUrl, tokenFromEnv } from './hub.js';
 import { readLock, writeJsonAtomic, writeLock, type LockEntry, type PackLock } from './lock.js';
 import { silentProgress, type ProgressReporter } from './progress.js';
-import { loadRecipe, planFiles, recipePackJson, RECIPES_DIR, type PlannedFile, type Variant } from './recipe.js';
+import { loadRecipe, planFiles, recipePackJson, RECIPES_DIR, type PlannedFile, type Recipe, type Variant } from './recipe.js';
 
 /**
  * `models pull`: every file of a recipe into `<root>/<pack>/`, the lock file updated after each file, stale files of
@@ -32,6 +32,8 @@ export interface PullOptions {
   token?: string;
   recipesDir?: string;
   progress?: ProgressReporter;
+  /** Stops the pull (Ctrl-C): CANCELLED; partial files are kept and the next pull resumes them. */
+  signal?: AbortSignal;
   /** Transfer settings (tests shorten backoff and timeouts, inject a failing writer). */
   transfer?: Pick<DownloadOptions, 'retries' | 'backoffMs' | 'timeoutMs' | 'idleTimeoutMs' | 'openFile'>;
 }
@@ -58,7 +60,23 @@ export async function pullPack(options: PullOptions): Promise<PullResult> {
   const progress = options.progress ?? silentProgress;
   const dir = path.resolve(options.root ?? DEFAULT_MODELS_ROOT, recipe.name);
   await mkdir(dir, { recursive: true });
+  const release = await claimPackDir(dir);
+  try {
+    return await pullInto(dir, recipe, variant, endpoint, token, progress, options);
+  } finally {
+    await release();
+  }
+}
 
+async function pullInto(
+  dir: string,
+  recipe: Recipe,
+  variant: Variant,
+  endpoint: string,
+  token: string | undefined,
+  progress: ProgressReporter,
+  options: PullOptions,
+): Promise<PullResult> {
   const oldLock = await readLock(dir).catch((e: unknown) => {
     logger.warn('ignoring an unreadable lock file; every file is fetched again', { dir, error: (e as Error).message });
     return undefined;
@@ -120,7 +138,7 @@ export async function pullPack(options: PullOptions): Promise<PullResult> {
       progress.line(`up to date ${f.path}`);
       continue;
     }
-    const outcome = await fetchOne(f, dir, endpoint, token, progress, options.transfer);
+    const outcome = await fetchOne(f, dir, endpoint, token, progress, { ...options.transfer, signal: options.signal });
     if (outcome === 'absent') {
       entries.delete(f.path);
       result.push({ path: f.path, status: 'absent-optional', size: 0 });
@@ -167,7 +185,7 @@ async function fetchOne(
   endpoint: string,
   token: string | undefined,
   progress: ProgressReporter,
-  transfer: PullOptions['transfer'],
+  transfer: PullOptions['transfer'] & { signal?: AbortSignal },
 ): Promise<{ entry: LockEntry; resumed: number } | 'absent'> {
   const ref = { endpoint, repo: f.repo, revision: f.revision, file: f.file };
   try {
@@ -216,4 +234,41 @@ async function previousPackSettings(dir: string): Promise<{ heads?: string; fusi
   } catch {
     return {};
   }
+}
+
+export const PULL_PID_FILE = '.pull.pid';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One pull per pack folder at a time: `<dir>/.pull.pid` is created exclusively and removed at the end. A file left by
+ * a process that no longer runs (killed, power cut) is taken over.
+ */
+async function claimPackDir(dir: string): Promise<() => Promise<void>> {
+  const file = path.join(dir, PULL_PID_FILE);
+  for (let i = 0; i < 3; i++) {
+    try {
+      const handle = await open(file, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => rm(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+        throw new MemeguardError('DOWNLOAD_FAILED', `another \`models pull\` (pid ${pid}) is writing ${dir}`, {
+          hint: 'wait for it to finish (or stop it), then run the pull again',
+        });
+      }
+      await rm(file, { force: true });
+    }
+  }
+  throw new MemeguardError('DOWNLOAD_FAILED', `cannot claim ${dir} for the pull (${PULL_PID_FILE} keeps coming back)`);
 }

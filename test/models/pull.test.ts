@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemeguardError } from '../../src/errors.js';
@@ -7,7 +8,7 @@ import { readPack } from '../../src/inference/pack/load.js';
 import type { OpenFile } from '../../src/models/download.js';
 import { openFileOnDisk } from '../../src/models/download.js';
 import { LOCK_FILE, readLock } from '../../src/models/lock.js';
-import { pullPack, type PullOptions } from '../../src/models/pull.js';
+import { PULL_PID_FILE, pullPack, type PullOptions } from '../../src/models/pull.js';
 import { refusedEndpoint } from './fake-hub.js';
 import { startRecipeHub, type HubFixture } from './hub-fixture.js';
 
@@ -31,6 +32,7 @@ afterAll(async () => {
 });
 afterEach(() => {
   fx.hub.requests.length = 0;
+  fx.hub.faults.stall.clear();
   fx.hub.faults.status.clear();
   fx.hub.faults.drop.clear();
 });
@@ -247,5 +249,61 @@ describe('pullPack', () => {
       if (saved === undefined) delete process.env.HF_ENDPOINT;
       else process.env.HF_ENDPOINT = saved;
     }
+  });
+});
+
+describe('pullPack, one at a time and cancellable', () => {
+  it('refuses a second pull into a folder another live process is pulling into; takes over a stale claim', async () => {
+    const root = newRoot();
+    const dir = path.join(root, 'default');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, PULL_PID_FILE), String(process.pid));
+    const e = await pull(root).then(
+      () => undefined,
+      (x: unknown) => x as MemeguardError,
+    );
+    expect(e?.code).toBe('DOWNLOAD_FAILED');
+    expect(e?.message).toBe(`another \`models pull\` (pid ${process.pid}) is writing ${dir}`);
+
+    // A pid that has exited: the claim is stale.
+    const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    await writeFile(path.join(dir, PULL_PID_FILE), child.stdout);
+    await pull(root);
+    expect(await exists(path.join(dir, PULL_PID_FILE))).toBe(false);
+    expect(await exists(path.join(dir, 'pack.json'))).toBe(true);
+  });
+
+  it('an aborted pull (Ctrl-C) is CANCELLED, keeps the partial file, writes no pack.json, and the next pull resumes it', async () => {
+    const root = newRoot();
+    const key = 'Xenova/bert-base-uncased/onnx/model.onnx';
+    fx.hub.faults.stall.set(key, { afterBytes: 50_000, times: 1 });
+    const controller = new AbortController();
+    const progress = {
+      line: () => undefined,
+      file: (label: string) => ({
+        start: () => undefined,
+        advance: () => {
+          if (label === 'text/onnx/model.onnx') setTimeout(() => controller.abort(), 50);
+        },
+        note: () => undefined,
+        done: () => undefined,
+      }),
+    };
+    const e = await pull(root, { signal: controller.signal, progress }).then(
+      () => undefined,
+      (x: unknown) => x as MemeguardError,
+    );
+    fx.hub.faults.stall.clear();
+    expect(e?.code).toBe('CANCELLED');
+    expect(e?.message).toBe('download of text/onnx/model.onnx interrupted');
+    const dir = path.join(root, 'default');
+    expect((await stat(path.join(dir, 'text', 'onnx', 'model.onnx.part'))).size).toBe(50_000);
+    expect(await exists(path.join(dir, 'pack.json'))).toBe(false);
+    expect(await exists(path.join(dir, PULL_PID_FILE))).toBe(false);
+
+    fx.hub.requests.length = 0;
+    const r = await pull(root);
+    expect(r.files.find((f) => f.path === 'text/onnx/model.onnx')).toMatchObject({ status: 'downloaded', resumed: 1 });
+    expect(fx.hub.requests.find((q) => q.server === 'cdn')?.range).toBe('bytes=50000-');
   });
 });
