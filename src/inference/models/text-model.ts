@@ -56,7 +56,6 @@ async function prepareSession(
 ): Promise<Prepared> {
   const session = await sharedSession(`text:${kind}:${file}`, async () => {
     const bytes = await readModelBytes(file);
-    let model: Uint8Array = bytes;
     if (kind === 'encoder') {
       let outputs: string[];
       try {
@@ -73,7 +72,7 @@ async function prepareSession(
         return { ...created, exposed: { tensor: exposed.tensor, width: exposed.width } };
       }
     }
-    return createModelSession(model, file, settings);
+    return createModelSession(bytes, file, settings);
   });
   const names = session.outputNames;
   if (kind === 'classifier') {

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { env } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemeguardError } from '../../../src/errors.js';
@@ -58,6 +59,8 @@ describe('text model: tokenization', () => {
     expect(inputIds[1]).toEqual([2, 328, 482, 3]); // walk ##ing
     expect(inputIds[2]).toEqual([2, 82, 499, 499, 502, 1, 3]); // he ##l ##l ##o [UNK]
     expect(inputIds[3]).toEqual([2, 3]);
+    // Loading switched transformers.js to local files only: nothing can be downloaded at run time.
+    expect(env.allowRemoteModels).toBe(false);
   });
 
   it('truncates to the pack maxLength keeping [CLS] … [SEP] (as the Python tokenizers do)', async () => {
