@@ -158,6 +158,8 @@ interface Answer {
   response: Response;
   /** Headers of every response in the redirect chain, hub first. */
   chain: Headers[];
+  /** The URL that gave the final answer. */
+  url: string;
 }
 
 export async function downloadFile(options: DownloadOptions): Promise<DownloadResult> {
@@ -209,7 +211,7 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
     let gotResponse = false;
     try {
       arm(timeoutMs);
-      const { response, chain } = await request(options.url, hubOrigin, offset, options.token, controller.signal);
+      const { response, chain, url: finalUrl } = await request(options.url, hubOrigin, offset, options.token, controller.signal);
       gotResponse = true;
       const first = (name: string) => chain.map((h) => h.get(name)).find((v) => v !== null && v !== undefined);
       const hubSha = lfsSha256(first('x-linked-etag')) ?? lfsSha256(chain[0].get('etag')) ?? lfsSha256(response.headers.get('etag'));
@@ -236,7 +238,11 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
           const ra = sizeHeader(response.headers.get('retry-after'));
           throw new RetryableFailure('status', `the hub answered ${response.status}`, ra !== undefined ? ra * 1000 : undefined);
         }
-        throw hubHttpError(options.ref, response.status, chain[0], options.token !== undefined);
+        if (new URL(finalUrl).origin !== hubOrigin && (response.status === 401 || response.status === 403)) {
+          // A CDN refusing its pre-signed link (expired while we retried): the next try asks the hub for a new one.
+          throw new RetryableFailure('status', `the download server answered ${response.status}`);
+        }
+        throw hubHttpError(options.ref, response.status, response.headers, options.token !== undefined);
       }
 
       let mode: 'w' | 'a' = 'w';
@@ -490,7 +496,7 @@ async function request(url: string, hubOrigin: string, offset: number, token: st
     if (token && new URL(current).origin === hubOrigin) headers.Authorization = `Bearer ${token}`;
     const response = await fetch(current, { headers, redirect: 'manual', signal });
     chain.push(response.headers);
-    if (!REDIRECTS.has(response.status)) return { response, chain };
+    if (!REDIRECTS.has(response.status)) return { response, chain, url: current };
     const location = response.headers.get('location');
     await response.body?.cancel();
     if (!location) throw new RetryableFailure('status', `redirect ${response.status} without a Location`);

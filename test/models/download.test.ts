@@ -42,7 +42,7 @@ afterAll(async () => {
 
 afterEach(() => {
   hub.requests.length = 0;
-  for (const m of [hub.faults.drop, hub.faults.stall, hub.faults.status, hub.faults.wrongSha]) m.clear();
+  for (const m of [hub.faults.drop, hub.faults.stall, hub.faults.status, hub.faults.cdnStatus, hub.faults.wrongSha]) m.clear();
   hub.faults.ignoreRange.clear();
 });
 
@@ -214,6 +214,20 @@ describe('downloadFile', () => {
     const r = await downloadFile(o);
     expect(r.attempts).toBe(3);
     expect(await readFile(o.dest)).toEqual(small);
+  });
+
+  it('a CDN refusing its signed link (403) is retried through the hub, not reported as a gated repo', async () => {
+    hub.faults.cdnStatus.set(`${REPO}/onnx/model.onnx`, { status: 403, times: 1 });
+    const o = opts('onnx/model.onnx');
+    const r = await downloadFile(o);
+    expect(r.attempts).toBe(2);
+    expect(hub.requests.map((q) => [q.server, q.status])).toEqual([
+      ['hub', 302],
+      ['cdn', 403],
+      ['hub', 302],
+      ['cdn', 200],
+    ]);
+    expect(await readFile(o.dest)).toEqual(big);
   });
 
   it('a stalled transfer times out and resumes', async () => {

@@ -48,6 +48,8 @@ export interface Faults {
   stall: Map<string, { afterBytes: number; times: number }>;
   /** Answer with `status` for the first `times` requests of the file. */
   status: Map<string, { status: number; times: number }>;
+  /** The CDN answers with `status` for the first `times` requests of the file (e.g. 403: signed link expired). */
+  cdnStatus: Map<string, { status: number; times: number }>;
 }
 
 export interface FakeHub {
@@ -87,7 +89,7 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   const token = options.token ?? 'hf_faketoken0123456789';
   const lfsThreshold = options.lfsThreshold ?? 4096;
   const requests: RequestRecord[] = [];
-  const faults: Faults = { drop: new Map(), ignoreRange: new Set(), wrongSha: new Map(), stall: new Map(), status: new Map() };
+  const faults: Faults = { drop: new Map(), ignoreRange: new Set(), wrongSha: new Map(), stall: new Map(), status: new Map(), cdnStatus: new Map() };
   const sockets = new Set<import('node:net').Socket>();
   let cdnUrl = '';
 
@@ -218,6 +220,11 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     if (!m || !url.searchParams.get('sig')) return fail(res, 403, undefined, 'bad signature');
     const repo = decodeURIComponent(m[1]);
     const file = m[3].split('/').map(decodeURIComponent).join('/');
+    const forced = faults.cdnStatus.get(`${repo}/${file}`);
+    if (forced && forced.times > 0) {
+      forced.times--;
+      return fail(res, forced.status, undefined, 'Request has expired');
+    }
     const bytes = await readRepoFile(repo, file);
     if (!bytes) return fail(res, 404);
     // A CDN's own ETag is not the LFS sha256 (S3-style md5-ish id).
