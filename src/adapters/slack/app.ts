@@ -37,6 +37,8 @@ export interface SlackAdapterOptions {
   moderator: ModeratorApi;
   /** How long an admin lookup (users.info) is trusted, ms (default 60 s). */
   adminCacheMs?: number;
+  /** Socket Mode: give up starting when no connection is up after this long, ms (default 60 s). */
+  connectTimeoutMs?: number;
 }
 
 export interface SlackAdapter {
@@ -313,7 +315,28 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     app,
     async start() {
       if (config.transport === 'socket') {
-        await app.start();
+        // bolt retries apps.connections.open for ever; a server that cannot reach Slack should say so and stop.
+        const timeoutMs = options.connectTimeoutMs ?? 60_000;
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new MemeguardError('TIMEOUT', `Slack Socket Mode did not connect within ${Math.round(timeoutMs / 1000)} s`, {
+                  hint: 'check SLACK_APP_TOKEN (connections:write), SLACK_API_URL and the network',
+                }),
+              ),
+            timeoutMs,
+          );
+        });
+        try {
+          await Promise.race([app.start(), timeout]);
+        } catch (e) {
+          await app.stop().catch(() => undefined);
+          throw e;
+        } finally {
+          clearTimeout(timer);
+        }
         logger.info('slack connected (Socket Mode)');
         return { transport: 'socket' };
       }

@@ -107,7 +107,7 @@ export async function startWorld(core: Core, options: { transport: 'http' | 'soc
     ...(options.transport === 'socket' ? { SLACK_APP_TOKEN: APP_TOKEN } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
     ...(options.adminToken ? { SLACK_ADMIN_TOKEN: ADMIN_TOKEN } : {}),
   };
-  const adapter = createSlackAdapter({ config: slackConfigFromEnv(env), moderator: core.moderator });
+  const adapter = createSlackAdapter({ config: slackConfigFromEnv(env), moderator: core.moderator, connectTimeoutMs: 20_000 });
   const started = await adapter.start();
   if (options.transport === 'socket') await fake.waitForSocket();
   return {
