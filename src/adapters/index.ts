@@ -51,11 +51,12 @@ export const discordAdapterFactory: AdapterFactory = {
 
 export const slackAdapterFactory: AdapterFactory = {
   name: 'slack',
-  requested: (env) => Boolean(env.raw.SLACK_BOT_TOKEN?.trim()),
+  requested: (env) => env.platforms.slack !== undefined,
   async start({ env, moderator }) {
-    const { slackConfigFromEnv } = await import('./slack/config.js');
+    const config = env.platforms.slack;
+    if (!config) throw new Error('slack is not configured');
     const { createSlackAdapter } = await import('./slack/app.js');
-    const adapter = createSlackAdapter({ config: slackConfigFromEnv(env.raw), moderator });
+    const adapter = createSlackAdapter({ config, moderator });
     await adapter.start();
     return { name: 'slack', stop: () => adapter.stop() };
   },

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { MemeguardError } from '../errors.js';
 import { formatZodIssues } from '../validation.js';
+import { slackConfigFromEnv, slackRequested, type SlackConfig } from '../adapters/slack/config.js';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -81,9 +82,20 @@ export const discordSection: PlatformSection<DiscordEnv> = {
   },
 };
 
+/**
+ * Slack: SLACK_BOT_TOKEN (+ SLACK_SIGNING_SECRET for the Events API over HTTP on PORT, or SLACK_APP_TOKEN for
+ * Socket Mode), SLACK_ADMIN_TOKEN, SLACK_API_URL, MEMEGUARD_SLACK_ADMINS. The schema lives with the adapter
+ * (src/adapters/slack/config.ts, no SDK import) so the adapter's tests and `serve` parse the same way.
+ */
+export const slackSection: PlatformSection<SlackConfig> = {
+  requested: (env) => slackRequested(env),
+  parse: (env) => slackConfigFromEnv(env),
+};
+
 /** Every platform's section; a new platform adds itself here. */
 export const PLATFORM_SECTIONS = {
   discord: discordSection,
+  slack: slackSection,
 } satisfies Record<string, PlatformSection<unknown>>;
 
 export type PlatformName = keyof typeof PLATFORM_SECTIONS;

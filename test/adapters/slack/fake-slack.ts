@@ -164,6 +164,11 @@ export class FakeSlack {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /** Socket Mode connections that are open now. */
+  get openSockets(): number {
+    return [...this.sockets].filter((s) => s.readyState === s.OPEN).length;
+  }
+
   addUser(user: FakeUser): void {
     this.users.set(user.id, user);
   }
