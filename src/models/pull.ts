@@ -120,6 +120,12 @@ async function pullInto(
   };
 
   const needsDownload = plan.some((f) => !keep.has(f.path));
+  if (needsDownload && isOfflineEnv(process.env)) {
+    const missing = plan.filter((f) => !keep.has(f.path)).map((f) => f.path);
+    throw new MemeguardError('DOWNLOAD_FAILED', `HF_HUB_OFFLINE is set, and ${missing.length} file(s) of ${recipe.name} must be downloaded (${missing[0]}${missing.length > 1 ? ', ...' : ''})`, {
+      hint: 'unset HF_HUB_OFFLINE to allow the download',
+    });
+  }
   if (needsDownload) {
     // From here until the end the pack is being changed: it must not look usable, and the lock says unfinished.
     await rm(path.join(dir, 'pack.json'), { force: true });
@@ -271,4 +277,10 @@ async function claimPackDir(dir: string): Promise<() => Promise<void>> {
     }
   }
   throw new MemeguardError('DOWNLOAD_FAILED', `cannot claim ${dir} for the pull (${PULL_PID_FILE} keeps coming back)`);
+}
+
+/** HF_HUB_OFFLINE=1 (the hub libraries' switch): nothing may be downloaded; an up-to-date pack still passes. */
+export function isOfflineEnv(env: NodeJS.ProcessEnv): boolean {
+  const v = (env.HF_HUB_OFFLINE ?? '').trim().toLowerCase();
+  return v !== '' && v !== '0' && v !== 'false' && v !== 'no';
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemeguardError } from '../../src/errors.js';
 import { readPack } from '../../src/inference/pack/load.js';
 import type { OpenFile } from '../../src/models/download.js';
@@ -237,6 +237,27 @@ describe('pullPack', () => {
     const cdnAuth = new Set(fx.hub.requests.filter((q) => q.server === 'cdn').map((q) => q.authorization));
     expect([...hubAuth]).toEqual(['Bearer hf_fromtheenvironment12345']);
     expect([...cdnAuth]).toEqual([undefined]);
+  });
+
+  it('HF_HUB_OFFLINE: an up-to-date pack passes without a request; anything to fetch is a clear error', async () => {
+    const root = newRoot();
+    await pull(root);
+    fx.hub.requests.length = 0;
+    vi.stubEnv('HF_HUB_OFFLINE', '1');
+    try {
+      expect((await pull(root)).files.every((f) => f.status === 'kept')).toBe(true);
+      const e = await pull(root, { variant: 'int8' }).then(
+        () => undefined,
+        (x: unknown) => x as MemeguardError,
+      );
+      expect(e?.code).toBe('DOWNLOAD_FAILED');
+      expect(e?.message).toBe('HF_HUB_OFFLINE is set, and 2 file(s) of default must be downloaded (text/onnx/model_quantized.onnx, ...)');
+      expect(fx.hub.requests).toHaveLength(0);
+      // Refused before touching anything: the pack is still usable.
+      expect((await readPack(path.join(root, 'default'))).json.text?.onnx).toBe('onnx/model.onnx');
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('endpoint from HF_ENDPOINT when no --endpoint', async () => {
