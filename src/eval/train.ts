@@ -32,7 +32,7 @@ export interface TrainSettings {
 export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   seed: 0,
   heldOutFraction: 0.2,
-  lambdas: [1e-4, 1e-3, 1e-2, 1e-1, 1],
+  lambdas: [1e-4, 1e-3, 1e-2, 1e-1, 1, 10],
   stackingLambda: 1e-3,
   mlp: { hidden: 64, learningRate: 1e-3, weightDecay: 1e-3, batchSize: 32, maxEpochs: 200, patience: 20, stopOn: 'auroc' },
 };
