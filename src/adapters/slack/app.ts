@@ -172,6 +172,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     const resolved = await resolveFiles(files);
     const post = imagePostFromMessage(teamId, message, resolved);
     if (post.images.length === 0) return;
+    port.threads.remember(message.channel, message.ts, message.thread_ts);
     const outcome = await moderator.handlePost(post, port);
     if (outcome.failed.length === 0) return;
     // The poster hears why their image was not checked: in the thread when explanations are public, else privately.

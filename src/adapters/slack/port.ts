@@ -70,8 +70,33 @@ export function slackEmojiName(emoji: string): string {
   return UNICODE_EMOJI[trimmed] ?? 'warning';
 }
 
+/**
+ * Which thread a message is in. Slack wants replies to a reply posted under the thread's parent (thread_ts of the
+ * parent), while the moderator knows only the message; the adapter remembers what the events said (bounded).
+ */
+export class ThreadIndex {
+  private readonly parents = new Map<string, string>();
+  constructor(private readonly capacity = 5000) {}
+
+  remember(channel: string, ts: string, threadTs: string | undefined): void {
+    if (!threadTs || threadTs === ts) return;
+    const key = `${channel}:${ts}`;
+    this.parents.delete(key);
+    this.parents.set(key, threadTs);
+    if (this.parents.size > this.capacity) this.parents.delete(this.parents.keys().next().value!);
+  }
+
+  /** The ts to reply under: the thread's parent for a reply, the message itself otherwise. */
+  replyTarget(channel: string, ts: string): string {
+    return this.parents.get(`${channel}:${ts}`) ?? ts;
+  }
+}
+
 export class SlackPort implements PlatformPort {
-  constructor(protected readonly deps: SlackPortDeps) {}
+  constructor(
+    protected readonly deps: SlackPortDeps,
+    readonly threads: ThreadIndex = new ThreadIndex(),
+  ) {}
 
   get canDelete(): boolean {
     return this.deps.adminClient !== undefined;
@@ -102,10 +127,11 @@ export class SlackPort implements PlatformPort {
           return { ok: true };
         case 'reply': {
           const message = renderReply(action.message);
+          const thread_ts = this.threads.replyTarget(action.channelId, action.messageId);
           if (action.audience === 'channel') {
-            await client.chat.postMessage({ channel: action.channelId, thread_ts: action.messageId, ...message });
+            await client.chat.postMessage({ channel: action.channelId, thread_ts, ...message });
           } else {
-            await client.chat.postEphemeral({ channel: action.channelId, user: action.userId, thread_ts: action.messageId, ...message });
+            await client.chat.postEphemeral({ channel: action.channelId, user: action.userId, thread_ts, ...message });
           }
           return { ok: true };
         }

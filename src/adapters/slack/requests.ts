@@ -24,6 +24,8 @@ export const MessageEventSchema = z.object({
   subtype: z.string().optional(),
   channel: z.string(),
   ts: z.string(),
+  /** Set on replies in a thread (the parent's ts) and on thread parents (their own ts). */
+  thread_ts: z.string().optional(),
   user: z.string().optional(),
   bot_id: z.string().optional(),
   files: z.array(z.unknown()).optional(),
@@ -57,8 +59,9 @@ export function incomingImage(file: SlackFile): IncomingImage {
 }
 
 /** The message's link (Slack resolves /archives/<channel>/p<ts without the dot> for members). */
-export function messageLink(channel: string, ts: string): string {
-  return `https://slack.com/archives/${channel}/p${ts.replace('.', '')}`;
+export function messageLink(channel: string, ts: string, threadTs?: string): string {
+  const base = `https://slack.com/archives/${channel}/p${ts.replace('.', '')}`;
+  return threadTs && threadTs !== ts ? `${base}?thread_ts=${threadTs}&cid=${channel}` : base;
 }
 
 /** The neutral post for a message event whose (already resolved) files include images. */
@@ -72,7 +75,7 @@ export function imagePostFromMessage(teamId: string, event: MessageEvent, files:
     authorIsBot: event.bot_id !== undefined || event.subtype === 'bot_message',
     roles: [],
     images: files.filter(isImageFile).map(incomingImage),
-    link: messageLink(event.channel, event.ts),
+    link: messageLink(event.channel, event.ts, event.thread_ts),
   };
 }
 

@@ -106,6 +106,8 @@ export class FakeSlack {
   /** Acks received over Socket Mode, by envelope id. */
   readonly acks = new Map<string, Record<string, unknown>>();
 
+  /** Channels the bot is not a member of: posting there fails with not_in_channel. */
+  readonly channelsWithoutBot = new Set<string>();
   readonly teamId: string;
   readonly botUserId: string;
   private readonly users = new Map<string, FakeUser>();
@@ -433,6 +435,13 @@ export class FakeSlack {
     return channel;
   }
 
+  /** A channel the bot must be in to write to. */
+  private memberChannel(args: Record<string, unknown>, key = 'channel'): string {
+    const channel = this.requireChannel(args, key);
+    if (this.channelsWithoutBot.has(channel)) throw new SlackApiError('not_in_channel');
+    return channel;
+  }
+
   private readonly handlers: Record<string, Handler> = {
     'auth.test': ({ token }) => {
       const isBot = token === this.opts.botToken;
@@ -448,7 +457,7 @@ export class FakeSlack {
     },
     'apps.connections.open': () => ({ url: `ws://127.0.0.1:${this.port}/socket-mode?ticket=fake-ticket` }),
     'chat.postMessage': ({ args }) => {
-      const channel = this.requireChannel(args);
+      const channel = this.memberChannel(args);
       if (!args.text && !args.blocks) throw new SlackApiError('no_text');
       const message = this.addMessage({
         channel,
@@ -461,7 +470,7 @@ export class FakeSlack {
       return { channel, ts: message.ts, message: { ...message, type: 'message' } };
     },
     'chat.postEphemeral': ({ args }) => {
-      this.requireChannel(args);
+      this.memberChannel(args);
       if (typeof args.user !== 'string') throw new SlackApiError('user_not_found');
       if (!args.text && !args.blocks) throw new SlackApiError('no_text');
       return { message_ts: this.nextTs() };
@@ -486,7 +495,7 @@ export class FakeSlack {
       return { channel, ts: message.ts };
     },
     'reactions.add': ({ args }) => {
-      const channel = this.requireChannel(args);
+      const channel = this.memberChannel(args);
       const name = args.name;
       const timestamp = args.timestamp;
       if (typeof name !== 'string' || typeof timestamp !== 'string') throw new SlackApiError('invalid_arguments');

@@ -139,6 +139,18 @@ describe('Slack over HTTP: settings and image posts', () => {
     expect(textOf(update.args)).toContain(`<@${MEMBER}>`);
   });
 
+  it('answers a post inside a thread under the thread’s parent, and links to it in the mod-log', async () => {
+    const parent = world.fake.addMessage({ channel: GENERAL, user: MEMBER, text: 'post your memes here' });
+    const file = world.fake.addFile({ name: 'in-thread.png', mimetype: 'image/png', bytes: core.memes[3]!, user: POSTER });
+    const reply = world.fake.addMessage({ channel: GENERAL, user: POSTER, files: [file], thread_ts: parent.ts });
+    await postSigned(world.eventsUrl!, JSON.stringify(messageEvent(GENERAL, POSTER, reply.ts, [file], parent.ts)), { contentType: 'application/json' });
+    const modLog = await world.fake.waitForCall('chat.postMessage', (c) => c.args.channel === MODS && textOf(c.args).includes(reply.ts.replace('.', '')));
+    expect(textOf(modLog.args)).toContain(`thread_ts=${parent.ts}`);
+    const explained = await world.fake.waitForCall('chat.postMessage', (c) => c.args.channel === GENERAL && c.args.thread_ts === parent.ts);
+    expect(textOf(explained.args)).toMatch(/hateful/i);
+    expect((await world.fake.waitForCall('reactions.add', (c) => c.args.timestamp === reply.ts)).args.channel).toBe(GENERAL);
+  });
+
   it('refuses a review click from outside the mod-log channel by a non-admin', async () => {
     const before = (await core.store.listReviews(1)).length;
     const click = buttonClick(world.fake, MEMBER, GENERAL, { ts: '1700000000.000001' }, { action_id: 'mg:review:confirm:1', value: '1' });
@@ -245,6 +257,16 @@ describe('Slack over HTTP: commands and the shortcut', () => {
     expect(upload.bytes!.subarray(0, 4)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47]));
     expect(complete.args.channel_id).toBe(GENERAL);
     expect(world.fake.responses.filter((r) => r.id === id).every((r) => !textOf(r.body).includes('only'))).toBe(true);
+  });
+
+  it('/evaluate from a channel the bot is not in answers the requester privately, and cancel says when nothing runs', async () => {
+    world.fake.channelsWithoutBot.add('CNOBOT');
+    const { id } = await command('dev 2', '/evaluate', ADMIN, 'CNOBOT');
+    const report = await world.fake.waitForResponse(id, (b) => textOf(b).includes('AUROC'), 120_000);
+    expect(report.response_type).toBe('ephemeral');
+    expect(world.fake.callsTo('chat.postMessage').filter((c) => c.args.channel === 'CNOBOT').every((c) => c.error === 'not_in_channel')).toBe(true);
+    const cancel = await command('cancel', '/evaluate', ADMIN);
+    expect(textOf(await world.fake.waitForResponse(cancel.id))).toMatch(/No evaluation is running/);
   });
 
   it('/memeguard-config show answers an admin and usage errors are clear', async () => {

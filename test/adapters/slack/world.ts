@@ -149,7 +149,7 @@ export async function postSigned(url: string, body: string, options: SignedOptio
 let seq = 0;
 
 /** An Events API callback for a member's message with files. */
-export function messageEvent(channel: string, user: string, ts: string, files: SlackFileObject[]) {
+export function messageEvent(channel: string, user: string, ts: string, files: SlackFileObject[], threadTs?: string) {
   return {
     token: 'legacy-verification-token',
     team_id: TEAM,
@@ -157,7 +157,18 @@ export function messageEvent(channel: string, user: string, ts: string, files: S
     type: 'event_callback',
     event_id: `Ev${++seq}`,
     event_time: Math.floor(Date.now() / 1000),
-    event: { type: 'message', subtype: 'file_share', channel, channel_type: 'channel', user, ts, text: '', files, event_ts: ts },
+    event: {
+      type: 'message',
+      subtype: 'file_share',
+      channel,
+      channel_type: 'channel',
+      user,
+      ts,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+      text: '',
+      files,
+      event_ts: ts,
+    },
   };
 }
 
