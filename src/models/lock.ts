@@ -2,6 +2,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { MemeguardError } from '../errors.js';
+import { fusionSchema } from '../inference/pack/schema.js';
 import { formatZodIssues } from '../validation.js';
 import { VARIANTS } from './recipe.js';
 
@@ -41,6 +42,11 @@ export const lockSchema = z
     complete: z.boolean(),
     updatedAt: z.string(),
     files: z.array(lockEntrySchema),
+    /**
+     * Settings of the pack.json a pull replaces (heads written by `train`, fusion), kept here while pack.json is
+     * away so that an interrupted pull does not lose them.
+     */
+    carry: z.object({ heads: z.string().min(1).optional(), fusion: fusionSchema.optional() }).strict().optional(),
   })
   .strict();
 

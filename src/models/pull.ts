@@ -81,7 +81,7 @@ async function pullInto(
     logger.warn('ignoring an unreadable lock file; every file is fetched again', { dir, error: (e as Error).message });
     return undefined;
   });
-  const previous = await previousPackSettings(dir);
+  const previous = (await previousPackSettings(dir)) ?? oldLock?.carry ?? {};
   const plan = planFiles(recipe, variant);
 
   // Decide what to keep before touching anything.
@@ -108,6 +108,8 @@ async function pullInto(
   };
   const saveLock = async (complete: boolean) => {
     lock.complete = complete;
+    // Once pack.json is written again it holds these settings itself.
+    lock.carry = complete ? undefined : previous.heads || previous.fusion ? previous : undefined;
     lock.updatedAt = new Date().toISOString();
     lock.files = plan.map((f) => entries.get(f.path)).filter((e): e is LockEntry => e !== undefined);
     if (!complete) {
@@ -231,15 +233,19 @@ async function matchesOnDisk(dir: string, e: LockEntry): Promise<boolean> {
   return (await sha256File(file)).sha256 === e.sha256;
 }
 
-/** Settings a user or `train` put into the current pack.json that a re-pull must not lose: heads and fusion. */
-async function previousPackSettings(dir: string): Promise<{ heads?: string; fusion?: PackJson['fusion'] }> {
+/**
+ * Settings a user or `train` put into the current pack.json that a re-pull must not lose: heads (when the file is
+ * there) and fusion. Undefined when there is no valid pack.json (then the lock's `carry` has them, if anything).
+ */
+async function previousPackSettings(dir: string): Promise<{ heads?: string; fusion?: PackJson['fusion'] } | undefined> {
+  let json: PackJson;
   try {
-    const { json } = await readPack(dir);
-    const headsExists = json.heads ? await stat(path.join(dir, json.heads)).then(() => true, () => false) : false;
-    return { heads: headsExists ? json.heads : undefined, fusion: json.fusion };
+    json = (await readPack(dir)).json;
   } catch {
-    return {};
+    return undefined;
   }
+  const headsExists = json.heads ? await stat(path.join(dir, json.heads)).then(() => true, () => false) : false;
+  return { heads: headsExists ? json.heads : undefined, fusion: json.fusion };
 }
 
 export const PULL_PID_FILE = '.pull.pid';

@@ -198,6 +198,16 @@ describe('pullPack', () => {
     const { json } = await readPack(dir);
     expect(json.heads).toBe('heads.json');
     expect(json.fusion.threshold).toBe(0.42);
+
+    // Even across an interrupted pull (pack.json removed meanwhile), they come back.
+    await expect(pull(root, { variant: 'fp16' })).rejects.toMatchObject({ code: 'DOWNLOAD_FAILED' });
+    expect(await exists(path.join(dir, 'pack.json'))).toBe(false);
+    expect((await readLock(dir))?.carry).toEqual({ heads: 'heads.json', fusion: { rule: 'seed-sum', threshold: 0.42 } });
+    await pull(root);
+    const after = (await readPack(dir)).json;
+    expect(after.heads).toBe('heads.json');
+    expect(after.fusion.threshold).toBe(0.42);
+    expect((await readLock(dir))?.carry).toBeUndefined();
   });
 
   it('disk full during a pull: one clear line, no pack.json', async () => {
