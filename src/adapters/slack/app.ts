@@ -275,7 +275,10 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     };
     const actionId = (action as { action_id?: string }).action_id ?? '';
     const parsed = parseReviewId(actionId);
-    if (!parsed) return;
+    if (!parsed) {
+      logger.warn('slack review button with a malformed id ignored', { actionId: actionId.slice(0, 80), user: b.user.id });
+      return;
+    }
     const teamId = b.team?.id ?? '';
     const who = await requester(teamId, b.user.id, b.channel?.id);
     // In Slack the mod-log channel is the moderators' room: whoever can click there may review.

@@ -5,7 +5,7 @@
  */
 import type { webApi } from '@slack/bolt';
 import type { ErrorCode } from '../../errors.js';
-import { asMemeguardError } from '../../errors.js';
+import { MemeguardError } from '../../errors.js';
 import { logger } from '../../log.js';
 import type { ActionResult, CommandPort, IncomingImage, ModAction, NeutralReply, PlatformPort } from '../../bot/types.js';
 import { renderModLogEntry, renderReply, type SlackMessage } from './blocks.js';
@@ -104,7 +104,10 @@ export class SlackPort implements PlatformPort {
 
   async download(image: IncomingImage, options: { maxBytes: number; signal?: AbortSignal }): Promise<Uint8Array> {
     if (image.bytes) return image.bytes;
-    if (!image.url) throw asMemeguardError(new Error('an image without a URL or bytes'));
+    if (!image.url) {
+      // e.g. a file hidden by the workspace's plan limits, or shared from an organisation the app cannot see
+      throw new MemeguardError('DOWNLOAD_FAILED', 'Slack gave no download link for this file');
+    }
     return downloadSlackFile(image.url, {
       botToken: this.deps.botToken,
       maxBytes: options.maxBytes,

@@ -229,3 +229,45 @@ describe('slack-manifest.json', () => {
     expect(urls.every((u: string) => new URL(u).pathname === '/slack/events')).toBe(true);
   });
 });
+
+describe('SlackPort', () => {
+  let fake: FakeSlack;
+  beforeAll(async () => {
+    fake = await new FakeSlack({ botToken: BOT }).start();
+  });
+  afterAll(async () => fake.stop());
+
+  async function port() {
+    const { webApi } = await import('@slack/bolt');
+    const { SlackPort } = await import('../../../src/adapters/slack/port.js');
+    const client = new webApi.WebClient(BOT, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 } });
+    return new SlackPort({ client, botToken: BOT, extraHosts: [new URL(fake.url).host] });
+  }
+
+  it('maps Slack refusals to results and never throws', async () => {
+    const p = await port();
+    const posted = fake.addMessage({ channel: 'C1', user: 'U1' });
+    expect(await p.perform({ kind: 'react', channelId: 'C1', messageId: posted.ts, emoji: '⚠️' })).toEqual({ ok: true });
+    // reacting twice is not a failure
+    expect(await p.perform({ kind: 'react', channelId: 'C1', messageId: posted.ts, emoji: '⚠️' })).toEqual({ ok: true });
+    fake.channelsWithoutBot.add('CX');
+    expect(await p.perform({ kind: 'react', channelId: 'CX', messageId: posted.ts, emoji: 'warning' })).toEqual({
+      ok: false,
+      code: 'PERMISSION_DENIED',
+      message: 'Slack reactions.add: not_in_channel',
+    });
+  });
+
+  it('without an admin token, delete is refused without calling Slack', async () => {
+    const p = await port();
+    const before = fake.callsTo('chat.delete').length;
+    const result = await p.perform({ kind: 'delete', channelId: 'C1', messageId: '1.1' });
+    expect(result).toMatchObject({ ok: false, code: 'PERMISSION_DENIED', message: expect.stringMatching(/SLACK_ADMIN_TOKEN/) });
+    expect(fake.callsTo('chat.delete').length).toBe(before);
+  });
+
+  it('a file without a download link is a clear DOWNLOAD_FAILED', async () => {
+    const p = await port();
+    await expect(p.download({ name: 'hidden.png', declaredSize: 10 }, { maxBytes: 100 })).rejects.toMatchObject({ code: 'DOWNLOAD_FAILED' });
+  });
+});
