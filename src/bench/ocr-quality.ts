@@ -37,6 +37,15 @@ const WORDS = (
   'one two three ten 100 2024 but so then now here there after before without because'
 ).split(' ');
 
+const STYLE_SALT: Record<BenchStyle, number> = {
+  'classic-photo': 0,
+  'classic-flat': 1,
+  modern: 2,
+  plain: 3,
+  'classic-real-photo': 4,
+  'no-text': 5,
+};
+
 function pick<T>(rand: () => number, xs: readonly T[]): T {
   return xs[Math.floor(rand() * xs.length)];
 }
@@ -60,7 +69,7 @@ export async function generateOcrSet(opts: { perStyle?: number; seed?: number; s
   const cases: OcrBenchCase[] = [];
   for (const style of styles) {
     for (let i = 0; i < perStyle; i++) {
-      const caseSeed = seed * 100_003 + styles.indexOf(style) * 10_007 + i;
+      const caseSeed = seed * 100_003 + STYLE_SALT[style] * 10_007 + i;
       const rand = rng(caseSeed);
       const width = Math.round(300 + rand() * 900);
       const upper = rand() < 0.5;

@@ -36,6 +36,8 @@ export interface PreprocessParams {
   /** Fraction of a letter's outside boundary that must be near outline (light-text) or paper (dark-text). */
   lightRatio: number;
   darkRatio: number;
+  /** Largest stroke width (2 x area / boundary) as a fraction of the letter height. */
+  maxStrokeFrac: number;
   /** Letter height bounds, as fractions of the working picture's height (min also >= minLetterPx). */
   minLetterPx: number;
   maxLetterFrac: number;
@@ -55,6 +57,7 @@ export const DEFAULT_PREPROCESS: Readonly<PreprocessParams> = Object.freeze({
   nearRadius: 2,
   lightRatio: 0.7,
   darkRatio: 0.8,
+  maxStrokeFrac: 0.4,
   minLetterPx: 7,
   maxLetterFrac: 0.3,
   targetLetterPx: 36,
@@ -142,7 +145,11 @@ export function findCaption(grey: GreyImage, polarity: Polarity, params: Preproc
     const h = c.y1 - c.y0 + 1;
     const w = c.x1 - c.x0 + 1;
     const density = c.area / (w * h);
-    if (h >= minH && h <= maxH && w <= 6 * h && w <= width * 0.6 && density >= 0.12) cores.push(c);
+    // Letters are strokes: twice the area over the boundary (about the stroke width) stays well under the
+    // height; a filled blob (a light shape on a dark part of the picture) has it near half its height.
+    const stroke = (2 * c.area) / c.boundary;
+    const letterLike = density >= 0.12 && stroke <= params.maxStrokeFrac * h + 1.5;
+    if (h >= minH && h <= maxH && w <= 6 * h && w <= width * 0.6 && letterLike) cores.push(c);
     else if (h < minH && c.area >= 3 && w <= 3 * minH) smalls.push(c);
   }
 
@@ -193,6 +200,16 @@ export function findCaption(grey: GreyImage, polarity: Polarity, params: Preproc
     }
   }
   lines.sort((a, b) => a.y0 - b.y0 || a.x0 - b.x0);
+  // A short run of small marks inside a line of much bigger letters is noise between them (dots, specks).
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const l = lines[i];
+    const inside = lines.some((m) => {
+      if (m === l || m.letterHeight < 1.5 * l.letterHeight) return false;
+      const overlap = Math.min(l.y1, m.y1) - Math.max(l.y0, m.y0);
+      return overlap > 0.5 * (l.y1 - l.y0 + 1) && l.letters.length < m.letters.length;
+    });
+    if (inside) lines.splice(i, 1);
+  }
 
   const keep = new Set<number>();
   let ratioSum = 0;
@@ -221,65 +238,84 @@ interface Band {
   y1: number;
   x0: number;
   x1: number;
+  /** Median letter height of the band's lines. */
   letterHeight: number;
 }
 
-/** Lines close together form a band (one caption block); bands are redrawn one under the other. */
+/** Lines close together (and of similar size) form a band: one caption block. */
 export function bandsOf(lines: TextLine[]): Band[] {
-  const bands: Band[] = [];
+  const groups: TextLine[][] = [];
   for (const l of [...lines].sort((a, b) => a.y0 - b.y0)) {
-    const last = bands[bands.length - 1];
-    if (last && l.y0 - last.y1 < 1.5 * Math.max(l.letterHeight, last.letterHeight)) {
-      last.y1 = Math.max(last.y1, l.y1);
-      last.x0 = Math.min(last.x0, l.x0);
-      last.x1 = Math.max(last.x1, l.x1);
-      last.letterHeight = Math.max(last.letterHeight, l.letterHeight);
-    } else bands.push({ y0: l.y0, y1: l.y1, x0: l.x0, x1: l.x1, letterHeight: l.letterHeight });
+    const last = groups[groups.length - 1];
+    const lastH = last ? median(last.map((x) => x.letterHeight)) : 0;
+    const lastY1 = last ? Math.max(...last.map((x) => x.y1)) : 0;
+    const similar = l.letterHeight < 1.6 * lastH && lastH < 1.6 * l.letterHeight;
+    if (last && similar && l.y0 - lastY1 < 1.5 * Math.max(l.letterHeight, lastH)) last.push(l);
+    else groups.push([l]);
   }
-  return bands;
+  return groups.map((g) => ({
+    y0: Math.min(...g.map((l) => l.y0)),
+    y1: Math.max(...g.map((l) => l.y1)),
+    x0: Math.min(...g.map((l) => l.x0)),
+    x1: Math.max(...g.map((l) => l.x1)),
+    letterHeight: median(g.map((l) => l.letterHeight)),
+  }));
 }
 
 /**
- * Redraws the found caption as black letters on white: bands stacked top to bottom, scaled so the median letter
- * is about targetLetterPx tall, with a white border. Returns PNG bytes (greyscale).
+ * Redraws the found caption as black letters on white: each band cropped, scaled so its median letter is about
+ * targetLetterPx tall (tesseract reads one size best), bands stacked top to bottom with a gap, a white border
+ * around. Returns PNG bytes (greyscale).
  */
 export async function renderCaption(
   grey: GreyImage,
   found: FoundCaption,
   params: PreprocessParams = DEFAULT_PREPROCESS,
-): Promise<{ png: Buffer; width: number; height: number; scale: number }> {
-  const bands = bandsOf(found.lines);
-  const letterH = median(found.lines.map((l) => l.letterHeight)) || params.targetLetterPx;
-  const scale = Math.max(0.25, Math.min(4, params.targetLetterPx / letterH));
-  const margin = Math.ceil(letterH * 0.35);
-  const gap = Math.ceil(letterH * 0.8);
-  const x0 = Math.max(0, Math.min(...bands.map((b) => b.x0)) - margin);
-  const x1 = Math.min(grey.width - 1, Math.max(...bands.map((b) => b.x1)) + margin);
-  const outW = x1 - x0 + 1;
-  const rows: Array<{ y0: number; y1: number }> = bands.map((b) => ({
-    y0: Math.max(0, b.y0 - margin),
-    y1: Math.min(grey.height - 1, b.y1 + margin),
-  }));
-  const outH = rows.reduce((s, r) => s + (r.y1 - r.y0 + 1), 0) + gap * Math.max(0, rows.length - 1);
-  const out = new Uint8Array(outW * outH).fill(255);
-  let oy = 0;
-  for (const r of rows) {
-    for (let y = r.y0; y <= r.y1; y++, oy++) {
+): Promise<{ png: Buffer; width: number; height: number }> {
+  const target = params.targetLetterPx;
+  const pieces: Array<{ data: Buffer; width: number; height: number }> = [];
+  for (const b of bandsOf(found.lines)) {
+    const margin = Math.ceil(b.letterHeight * 0.3);
+    const x0 = Math.max(0, b.x0 - margin);
+    const x1 = Math.min(grey.width - 1, b.x1 + margin);
+    const y0 = Math.max(0, b.y0 - margin);
+    const y1 = Math.min(grey.height - 1, b.y1 + margin);
+    const w = x1 - x0 + 1;
+    const h = y1 - y0 + 1;
+    const crop = new Uint8Array(w * h).fill(255);
+    for (let y = y0; y <= y1; y++) {
       const src = y * grey.width;
-      const dst = oy * outW;
+      const dst = (y - y0) * w;
       for (let x = x0; x <= x1; x++) {
         const lab = found.labels[src + x];
-        if (lab && found.keep.has(lab)) out[dst + x - x0] = 0;
+        if (lab && found.keep.has(lab)) crop[dst + x - x0] = 0;
       }
     }
-    oy += gap;
+    const scale = Math.max(0.2, Math.min(5, target / Math.max(1, b.letterHeight)));
+    const width = Math.max(1, Math.round(w * scale));
+    const height = Math.max(1, Math.round(h * scale));
+    const resized = await sharp(crop, { raw: { width: w, height: h, channels: 1 } })
+      .resize(width, height, { kernel: scale > 1 ? 'cubic' : 'lanczos3' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const ch = resized.info.channels;
+    const data = Buffer.alloc(resized.info.width * resized.info.height);
+    for (let i = 0; i < data.length; i++) data[i] = resized.data[i * ch];
+    pieces.push({ data, width: resized.info.width, height: resized.info.height });
   }
-  const width = Math.max(1, Math.round(outW * scale));
-  const height = Math.max(1, Math.round(outH * scale));
-  const png = await sharp(out, { raw: { width: outW, height: outH, channels: 1 } })
-    .resize(width, height, { kernel: 'lanczos3' })
-    .extend({ top: params.border, bottom: params.border, left: params.border, right: params.border, background: '#ffffff' })
+  const gap = Math.round(target * 0.8);
+  const border = params.border;
+  const width = Math.max(...pieces.map((p) => p.width)) + 2 * border;
+  const height = pieces.reduce((s, p) => s + p.height, 0) + gap * Math.max(0, pieces.length - 1) + 2 * border;
+  const out = Buffer.alloc(width * height, 255);
+  let top = border;
+  for (const p of pieces) {
+    const left = border + Math.floor((width - 2 * border - p.width) / 2);
+    for (let y = 0; y < p.height; y++) p.data.copy(out, (top + y) * width + left, y * p.width, (y + 1) * p.width);
+    top += p.height + gap;
+  }
+  const png = await sharp(out, { raw: { width, height, channels: 1 } })
     .png({ compressionLevel: 1 })
     .toBuffer();
-  return { png, width: width + 2 * params.border, height: height + 2 * params.border, scale };
+  return { png, width, height };
 }

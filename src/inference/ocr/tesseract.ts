@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -76,14 +76,27 @@ function toPage(data: Tesseract.Page): OcrPage {
 
 /** Starts one worker with the English LSTM model; resolves when it is ready to recognize. */
 export async function createTesseractWorker(opts: CreateTesseractOptions = {}): Promise<TesseractWorkerLike> {
-  const worker = await Tesseract.createWorker('eng', Tesseract.OEM.LSTM_ONLY, {
-    langPath: opts.langPath ?? defaultLangPath(),
-    cachePath: opts.cachePath ?? defaultCachePath(),
-    cacheMethod: 'none',
-    gzip: true,
-    logger: () => {},
-    errorHandler: () => {},
+  const langPath = opts.langPath ?? defaultLangPath();
+  const modelFile = join(langPath, 'eng.traineddata.gz');
+  // tesseract.js never settles createWorker when the language file fails to load: check it first.
+  if (!existsSync(modelFile)) throw new Error(`${modelFile} not found`);
+  let failInit: (e: Error) => void = () => {};
+  const initFailed = new Promise<never>((_, reject) => {
+    failInit = reject;
   });
+  initFailed.catch(() => {});
+  const worker = await Promise.race([
+    Tesseract.createWorker('eng', Tesseract.OEM.LSTM_ONLY, {
+      langPath,
+      cachePath: opts.cachePath ?? defaultCachePath(),
+      cacheMethod: 'none',
+      gzip: true,
+      logger: () => {},
+      // Called for every job the worker rejects; during start-up that means the model did not load.
+      errorHandler: (e: unknown) => failInit(new Error(String(e))),
+    }),
+    initFailed,
+  ]);
   let psmNow: PageSegMode | null = null;
   // The worker thread itself: tesseract.js does not listen for its 'error'/'exit' events in Node, so a crash would
   // leave a job pending forever (or throw an unhandled 'error'). Listen here and fail pending work at once.
