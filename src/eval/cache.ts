@@ -95,7 +95,8 @@ export class FeatureCache {
 
   private load(): void {
     const exists = existsSync(this.file);
-    this.fd = openSync(this.file, exists ? 'r+' : 'w+');
+    // O_APPEND: every write lands at the end of the file, even with another process appending to it too.
+    this.fd = openSync(this.file, 'a+');
     if (!exists) return;
     const raw = readFileSync(this.file, 'utf8');
     const lastNewline = raw.lastIndexOf('\n');
@@ -133,9 +134,8 @@ export class FeatureCache {
     if (this.fd === null) throw new MemeguardError('INTERNAL', 'feature cache is closed');
     this.entries.set(key, features);
     const line = Buffer.from(JSON.stringify(toRecord(key, features)) + '\n', 'utf8');
-    const end = fstatSync(this.fd).size;
     let off = 0;
-    while (off < line.length) off += writeSync(this.fd, line, off, line.length - off, end + off);
+    while (off < line.length) off += writeSync(this.fd, line, off, line.length - off);
   }
 
   close(): void {
