@@ -8,7 +8,7 @@ import { CANCEL_EVALUATION_ID, parseReviewId } from '../../bot/review-ids.js';
 import type { CommandRequest, ModeratorApi, NeutralReply, Requester, WorkspaceRef } from '../../bot/types.js';
 import { asMemeguardError, MemeguardError } from '../../errors.js';
 import { logger } from '../../log.js';
-import { renderReply, type SlackMessage } from './blocks.js';
+import { escapeKeepingMentions, renderReply, type SlackMessage } from './blocks.js';
 import { boltLogger } from './bolt-logger.js';
 import type { SlackConfig } from './config.js';
 import { SlackCommandPort, SlackPort, slackErrorOf, type SlackPortDeps } from './port.js';
@@ -295,7 +295,10 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
           channel: b.channel.id,
           ts: b.message.ts,
           text: outcome.text,
-          blocks: [...(blocks as SlackMessage['blocks']), { type: 'context', elements: [{ type: 'mrkdwn', text: `:ballot_box_with_check: ${reply.text}` }] }],
+          blocks: [
+            ...(blocks as SlackMessage['blocks']),
+            { type: 'context', elements: [{ type: 'mrkdwn', text: `:ballot_box_with_check: ${escapeKeepingMentions(reply.text)}` }] },
+          ],
         });
       } catch (e) {
         logger.warn('slack mod-log update failed', { channel: b.channel.id, error: slackErrorOf(e) });

@@ -3,6 +3,7 @@
  * Everything a user or a model wrote (captions, titles) is escaped, so a caption cannot ping @channel.
  */
 import type { types } from '@slack/bolt';
+import { verdictLines } from '../../bot/messages.js';
 import { CANCEL_EVALUATION_ID } from '../../bot/review-ids.js';
 import type { ModLogEntry, NeutralReply, ReviewButton } from '../../bot/types.js';
 
@@ -21,6 +22,21 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/**
+ * Escapes a text the moderator wrote but keeps its user and channel mentions (`<@U…>`, `<#C…>`), which the neutral
+ * messages write in the same syntax Slack uses. Broadcasts (`<!channel>`, `<!here>`) and links are escaped.
+ */
+export function escapeKeepingMentions(text: string): string {
+  const mention = /<([@#])([UWCG][A-Z0-9]{1,20})(?:\|[^<>]*)?>/g;
+  let out = '';
+  let last = 0;
+  for (const m of text.matchAll(mention)) {
+    out += escapeMrkdwn(text.slice(last, m.index)) + `<${m[1]}${m[2]}>`;
+    last = m.index! + m[0].length;
+  }
+  return out + escapeMrkdwn(text.slice(last));
+}
+
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
@@ -37,8 +53,14 @@ function pct(x: number | null): string {
   return x === null ? 'n/a' : x.toFixed(2);
 }
 
-/** One neutral reply as a Slack message. */
+/** One neutral reply as a Slack message (the fallback `text` is escaped like the blocks: it notifies). */
 export function renderReply(reply: NeutralReply): SlackMessage {
+  const message = renderBlocks(reply);
+  const keepMentions = reply.kind === 'info' || reply.kind === 'error';
+  return { ...message, text: keepMentions ? escapeKeepingMentions(message.text) : escapeMrkdwn(message.text) };
+}
+
+function renderBlocks(reply: NeutralReply): SlackMessage {
   switch (reply.kind) {
     case 'verdict': {
       const v = reply.verdict;
@@ -63,21 +85,21 @@ export function renderReply(reply: NeutralReply): SlackMessage {
       };
     }
     case 'error':
-      return { text: `⚠ ${reply.text}`, blocks: [section(`:warning: ${escapeMrkdwn(reply.text)}`)] };
+      return { text: `⚠ ${reply.text}`, blocks: [section(`:warning: ${escapeKeepingMentions(reply.text)}`)] };
     case 'progress': {
-      const blocks: KnownBlock[] = [section(`:hourglass_flowing_sand: ${escapeMrkdwn(reply.text)} (${reply.done}/${reply.total})`)];
+      const blocks: KnownBlock[] = [section(`:hourglass_flowing_sand: ${escapeMrkdwn(reply.text)}`)];
       if (reply.cancellable) {
         blocks.push({
           type: 'actions',
           elements: [{ type: 'button', text: { type: 'plain_text', text: 'Cancel' }, action_id: CANCEL_EVALUATION_ID, value: 'cancel' }],
         });
       }
-      return { text: `${reply.text} (${reply.done}/${reply.total})`, blocks };
+      return { text: reply.text, blocks };
     }
     case 'config':
       return { text: reply.text, blocks: [section('```' + clip(reply.text, SECTION_MAX - 10) + '```')] };
     case 'info':
-      return { text: reply.text, blocks: [section(escapeMrkdwn(reply.text))] };
+      return { text: reply.text, blocks: [section(escapeKeepingMentions(reply.text))] };
   }
 }
 
@@ -102,9 +124,11 @@ function button(b: ReviewButton, judgementId: number) {
 export function renderModLogEntry(entry: ModLogEntry, options: { canDelete: boolean }): SlackMessage {
   const buttons = entry.buttons.filter((b) => options.canDelete || b.decision !== 'delete');
   const v = entry.verdict;
-  const where = entry.link ? `<${entry.link}|message> in <#${entry.channelId}>` : `a message in <#${entry.channelId}>`;
+  const link = entry.link && /^https:\/\/[^\s<>|]+$/.test(entry.link) ? entry.link : undefined;
+  const where = link ? `<${link.replace(/&/g, '&amp;')}|message> in <#${entry.channelId}>` : `a message in <#${entry.channelId}>`;
+  // Composed from the entry's fields rather than its neutral text, so that only memeguard's own mentions are live.
   const blocks: KnownBlock[] = [
-    section(`:rotating_light: *${escapeMrkdwn(entry.title)}*\n${where} by <@${entry.authorId}>\n${escapeMrkdwn(entry.text)}`),
+    section(`:rotating_light: *${escapeMrkdwn(entry.title)}*\n${where} by <@${entry.authorId}>\n${verdictLines(v).map(escapeMrkdwn).join('\n')}`),
     context(
       `score ${v.score.toFixed(2)} (threshold ${v.threshold.toFixed(2)}) · text ${pct(v.textScore)} · image ${pct(v.imageScore)} · ` +
         `action: ${escapeMrkdwn(entry.actionTaken)} · judgement #${entry.judgementId}`,
@@ -112,5 +136,5 @@ export function renderModLogEntry(entry: ModLogEntry, options: { canDelete: bool
   ];
   if (buttons.length > 0) blocks.push({ type: 'actions', block_id: `mg-review-${entry.judgementId}`, elements: buttons.map((b) => button(b, entry.judgementId)) });
   if (!options.canDelete && entry.buttons.some((b) => b.decision === 'delete')) blocks.push(context(DELETE_NEEDS_ADMIN_TOKEN));
-  return { text: `${entry.title} (judgement #${entry.judgementId}): ${entry.text}`, blocks };
+  return { text: escapeMrkdwn(`${entry.title} (judgement #${entry.judgementId}): ${v.verdict === 'hateful' ? 'hateful' : 'not hateful'}, score ${v.score.toFixed(2)}`), blocks };
 }

@@ -8,7 +8,7 @@ import type { ErrorCode } from '../../errors.js';
 import { MemeguardError } from '../../errors.js';
 import { logger } from '../../log.js';
 import type { ActionResult, CommandPort, IncomingImage, ModAction, NeutralReply, PlatformPort } from '../../bot/types.js';
-import { renderModLogEntry, renderReply, type SlackMessage } from './blocks.js';
+import { escapeKeepingMentions, renderModLogEntry, renderReply, type SlackMessage } from './blocks.js';
 import { downloadSlackFile } from './download.js';
 
 type WebClient = webApi.WebClient;
@@ -152,7 +152,7 @@ export class SlackPort implements PlatformPort {
           await client.chat.postMessage({ channel: action.channelId, ...renderModLogEntry(action.entry, { canDelete: this.canDelete }) });
           return { ok: true };
         case 'mod-note':
-          await client.chat.postMessage({ channel: action.channelId, text: action.text });
+          await client.chat.postMessage({ channel: action.channelId, text: escapeKeepingMentions(action.text) });
           return { ok: true };
       }
     } catch (e) {

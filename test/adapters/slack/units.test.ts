@@ -3,7 +3,7 @@
  * token-guarded download (against the fake Slack's file server).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DELETE_NEEDS_ADMIN_TOKEN, escapeMrkdwn, renderModLogEntry, renderReply } from '../../../src/adapters/slack/blocks.js';
+import { DELETE_NEEDS_ADMIN_TOKEN, escapeKeepingMentions, escapeMrkdwn, renderModLogEntry, renderReply } from '../../../src/adapters/slack/blocks.js';
 import { slackConfigFromEnv, slackRequested } from '../../../src/adapters/slack/config.js';
 import { downloadSlackFile, isSlackFileHost } from '../../../src/adapters/slack/download.js';
 import { slackEmojiName } from '../../../src/adapters/slack/port.js';
@@ -116,6 +116,16 @@ describe('Block Kit rendering', () => {
     expect(blocksText).not.toContain('<!channel>');
   });
 
+  it('keeps memeguard’s user and channel mentions but nothing that broadcasts or links', () => {
+    expect(escapeKeepingMentions('by <@U123> in <#C9|general>: <!channel> <https://x.example|y> & more')).toBe(
+      'by <@U123> in <#C9>: &lt;!channel&gt; &lt;https://x.example|y&gt; &amp; more',
+    );
+    const info = renderReply({ kind: 'info', text: 'Flag #3 confirmed as hateful by <@U7>.' });
+    expect(textOf(info)).toContain('<@U7>');
+    const error = renderReply({ kind: 'error', code: 'BAD_INPUT', text: 'file “<!here>.png” is broken' });
+    expect(textOf(error)).not.toContain('<!here>');
+  });
+
   it('a mod-log entry carries the judgement id in every button; Delete only with an admin token', () => {
     const entry: ModLogEntry = {
       judgementId: 42,
@@ -135,6 +145,9 @@ describe('Block Kit rendering', () => {
       ['Delete', 'mg:review:delete:42', '42'],
     ]);
     expect(textOf(withDelete)).not.toContain(DELETE_NEEDS_ADMIN_TOKEN);
+    expect(textOf(withDelete)).toContain('<@U9>');
+    expect(textOf(withDelete)).not.toContain('<!channel>');
+    expect(textOf(withDelete)).toContain('&lt;!channel&gt; hello &amp; bye');
     const without = renderModLogEntry(entry, { canDelete: false });
     expect(buttonsOf(without.blocks).map((b) => b.text)).toEqual(['Confirm', 'Not hateful']);
     expect(textOf(without)).toContain(DELETE_NEEDS_ADMIN_TOKEN);
@@ -256,6 +269,12 @@ describe('SlackPort', () => {
       code: 'PERMISSION_DENIED',
       message: 'Slack reactions.add: not_in_channel',
     });
+  });
+
+  it('a mod note keeps channel mentions and escapes the rest', async () => {
+    const p = await port();
+    expect(await p.perform({ kind: 'mod-note', channelId: 'CMODS', text: 'could not judge "<!here>.png" in <#C1>' })).toEqual({ ok: true });
+    expect(fake.callsTo('chat.postMessage').at(-1)!.args.text).toBe('could not judge "&lt;!here&gt;.png" in <#C1>');
   });
 
   it('without an admin token, delete is refused without calling Slack', async () => {
