@@ -15,7 +15,8 @@ const USAGE = `usage: memeguard evaluate --data DIR [options]
   --split NAME         the labelled split (default dev_seen, or dev; "all" for a flat folder-per-class data set)
   --models DIR         the model pack (default: $MEMEGUARD_MODELS, else models/default)
   --json               print one JSON object {"split","n","rows":[...]} instead of the table
-  --predictions FILE   write one JSON line per item: {"id","label","scores":{...}}
+  --predictions FILE   write one JSON line per item: {"id","label","scores":{...}}; with it, a split
+                       without labels (test_unseen ...) is scored (label null) instead of refused
   --plot FILE.png      draw the ROC curve of every row
   --limit N            use the first N items only
   --sample N           use a seeded random N items (--seed, default 0)
@@ -61,11 +62,16 @@ export async function run(argv: string[]): Promise<number> {
       sample,
       seed,
       cacheDir: cacheDirOption(values),
+      // An unlabelled split (test_seen, test_unseen) can be scored into --predictions, without metrics.
+      allowUnlabeled: values.predictions !== undefined,
       onProgress: progressBar('features'),
       signal: interrupt.signal,
     });
     if (values.predictions) await writeOutput(values.predictions, predictionsJsonl(report), 'predictions');
-    if (values.plot) await writeOutput(values.plot, await renderRocPng(report), 'ROC plot');
+    if (values.plot) {
+      if (report.rows.length === 0) process.stderr.write(`memeguard: no ROC plot: split ${report.split} has no labels\n`);
+      else await writeOutput(values.plot, await renderRocPng(report), 'ROC plot');
+    }
     process.stdout.write((values.json ? JSON.stringify(reportJson(report)) : formatReportTable(report)) + '\n');
     return 0;
   } finally {

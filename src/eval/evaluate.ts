@@ -36,7 +36,8 @@ export interface EvaluationRow {
 
 export interface EvaluationPrediction {
   id: string | number;
-  label: 0 | 1;
+  /** null only when scoring an unlabelled split (allowUnlabeled). */
+  label: 0 | 1 | null;
   /** Per model name; null when that model could not score the item. */
   scores: Record<string, number | null>;
 }
@@ -67,6 +68,11 @@ export interface RunEvaluationOptions {
   /** Feature cache folder; default defaultCacheDir(); null disables the cache. */
   cacheDir?: string | null;
   concurrency?: number;
+  /**
+   * Score a split whose items have no labels at all (the test splits): predictions only, no rows.
+   * A split with some labels missing is still refused. Default false: an unlabelled item is an error.
+   */
+  allowUnlabeled?: boolean;
   onProgress?: ProgressCallback;
   signal?: AbortSignal;
 }
@@ -88,8 +94,16 @@ export async function runEvaluation(opts: RunEvaluationOptions): Promise<Evaluat
       hint: 'run `memeguard train --data DIR`',
     });
   }
-  const ds = await readDataset(opts.dataDir, { split: opts.split, purpose: 'evaluate', limit: opts.limit, sample: opts.sample, seed: opts.seed ?? 0 });
-  const labels = labelsOf(ds.items);
+  const ds = await readDataset(opts.dataDir, {
+    split: opts.split,
+    purpose: 'evaluate',
+    limit: opts.limit,
+    sample: opts.sample,
+    seed: opts.seed ?? 0,
+    requireLabels: !opts.allowUnlabeled,
+  });
+  const unlabeled = opts.allowUnlabeled === true && ds.items.every((it) => it.label === undefined);
+  const labels: (0 | 1)[] = unlabeled ? [] : labelsOf(ds.items);
   const { rows: feats, stats } = await computeFeatures({
     engine: opts.engine,
     items: ds.items,
@@ -103,12 +117,13 @@ export async function runEvaluation(opts: RunEvaluationOptions): Promise<Evaluat
 
   const predictions: EvaluationPrediction[] = feats.map((r, i) => ({
     id: r.item.id,
-    label: labels[i],
+    label: unlabeled ? null : labels[i],
     scores: itemScores(r.features, ctx, names),
   }));
   const threshold = ctx.pack.fusion.threshold;
   const warnings: string[] = [];
-  const rows: EvaluationRow[] = names.map((model) => {
+  if (unlabeled) warnings.push(`split "${ds.split}" has no labels: scores only, no metrics`);
+  const rows: EvaluationRow[] = (unlabeled ? [] : names).map((model) => {
     let missing = 0;
     const scores = predictions.map((p) => {
       const s = p.scores[model];
@@ -135,7 +150,7 @@ export async function runEvaluation(opts: RunEvaluationOptions): Promise<Evaluat
       missing,
     };
   });
-  if (labels.every((l) => l === labels[0])) warnings.push('every item has the same label: AUROC is undefined (null)');
+  if (!unlabeled && labels.every((l) => l === labels[0])) warnings.push('every item has the same label: AUROC is undefined (null)');
   for (const w of warnings) logger.warn('evaluate', { split: ds.split, warning: w });
   return {
     split: ds.split,

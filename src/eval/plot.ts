@@ -17,7 +17,7 @@ export interface RocSeries {
 }
 
 export function rocSeries(report: EvaluationReport): RocSeries[] {
-  const labels = report.predictions.map((p) => p.label);
+  const labels = report.predictions.map((p) => p.label ?? 0);
   return report.rows.map((row) => {
     const scores = report.predictions.map((p) => p.scores[row.model] ?? 0.5);
     return { model: row.model, auroc: row.auroc, points: rocCurve(scores, labels) ?? [] };

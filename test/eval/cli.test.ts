@@ -97,6 +97,15 @@ describe('memeguard train then evaluate on a generated data set with a tiny pack
     const unlabeled = await memeguard(['evaluate', '--data', data, '--models', pack, '--cache', cache, '--split', 'test_unseen']);
     expect(unlabeled.code).toBe(1);
     expect(unlabeled.stderr).toMatch(/memeguard: test_unseen\.jsonl:1: item \d+ has no label/);
+    // With --predictions an unlabelled split is scored (no metrics), ids as in the file, label null.
+    const testPreds = path.join(root, 'test-preds.jsonl');
+    const scored = await memeguard(['evaluate', '--data', data, '--models', pack, '--cache', cache, '--split', 'test_unseen', '--predictions', testPreds, '--json']);
+    expect(scored.code).toBe(0);
+    expect(JSON.parse(scored.stdout)).toMatchObject({ split: 'test_unseen', n: 8, rows: [] });
+    const scoredLines = (await readFile(testPreds, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const testIds = (await readFile(path.join(data, 'test_unseen.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).id);
+    expect(scoredLines.map((l) => l.id)).toEqual(testIds);
+    expect(scoredLines.every((l) => l.label === null && typeof l.scores['concat-mlp'] === 'number')).toBe(true);
     const unknown = await memeguard(['evaluate', '--data', data, '--models', pack, '--split', 'nope']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/unknown split "nope".*available splits: dev_seen, test_unseen, train/);

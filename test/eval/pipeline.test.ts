@@ -163,7 +163,7 @@ describe('training and evaluation', () => {
     // The report's numbers are the metrics of its own predictions, matched to the data set by id.
     const byId = new Map(truth.dev_seen.map((t) => [t.id, t.label]));
     expect(report.predictions.map((p) => p.label)).toEqual(report.predictions.map((p) => byId.get(p.id as number)));
-    const labels = report.predictions.map((p) => p.label);
+    const labels = report.predictions.map((p) => p.label!);
     const mlp = report.predictions.map((p) => p.scores['concat-mlp']!);
     expect(row('concat-mlp').auroc).toBeCloseTo(auroc(mlp, labels)!, 12);
     expect(row('concat-mlp').confusion).toEqual(metricsAt(mlp, labels, 0.5).confusion);
