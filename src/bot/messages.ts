@@ -91,7 +91,7 @@ export function flagReply(v: VerdictSummary, deleted: boolean, detailed = true):
 
 export function errorReply(e: unknown): NeutralReply & { kind: 'error' } {
   const err = asMemeguardError(e);
-  const text = err.code === 'INTERNAL' ? 'memeguard hit an internal error; it was logged.' : err.toLine();
+  const text = err.code === 'INTERNAL' ? 'memeguard hit an internal error; it was logged.' : err.toLine().replace(/\s*\n\s*/g, ' ');
   return { kind: 'error', code: err.code as ErrorCode, text };
 }
 
