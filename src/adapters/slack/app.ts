@@ -161,9 +161,24 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
 
   // ------------------------------------------------------------------------------------------------ events
 
+  // Slack redelivers an event it thinks was not acknowledged in time (X-Slack-Retry-Num); judge each event once.
+  const seenEvents = new Set<string>();
+  const firstDelivery = (eventId: string | undefined): boolean => {
+    if (!eventId) return true;
+    if (seenEvents.has(eventId)) return false;
+    seenEvents.add(eventId);
+    if (seenEvents.size > 10_000) seenEvents.delete(seenEvents.values().next().value!);
+    return true;
+  };
+
   app.event('message', async ({ event, body }) => {
     const parsed = MessageEventSchema.safeParse(event);
     if (!parsed.success) return;
+    const eventId = (body as { event_id?: unknown }).event_id;
+    if (!firstDelivery(typeof eventId === 'string' ? eventId : undefined)) {
+      logger.info('slack event redelivered: already handled', { eventId });
+      return;
+    }
     const message = parsed.data;
     if (message.subtype !== undefined && message.subtype !== 'file_share') return;
     const files = parseFiles(message.files);

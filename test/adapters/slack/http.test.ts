@@ -181,6 +181,20 @@ describe('Slack over HTTP: settings and image posts', () => {
     await configure('set explanations public');
   });
 
+  it('judges an event once when Slack redelivers it', async () => {
+    const file = world.fake.addFile({ name: 'twice.png', mimetype: 'image/png', bytes: core.memes[2]!, user: POSTER });
+    const post = world.fake.addMessage({ channel: GENERAL, user: POSTER, files: [file] });
+    const body = JSON.stringify(messageEvent(GENERAL, POSTER, post.ts, [file]));
+    await postSigned(world.eventsUrl!, body, { contentType: 'application/json' });
+    await world.fake.waitForCall('reactions.add', (c) => c.args.timestamp === post.ts);
+    const retry = await postSigned(world.eventsUrl!, body, { contentType: 'application/json' });
+    expect(retry.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 500));
+    const judgements = await core.store.listJudgements({ platform: 'slack', workspaceId: TEAM }, { limit: 1000 });
+    expect(judgements.filter((j) => j.messageId === post.ts)).toHaveLength(1);
+    expect(world.fake.callsTo('chat.postMessage').filter((c) => c.args.channel === MODS && textOf(c.args).includes(post.ts.replace('.', '')))).toHaveLength(1);
+  });
+
   it('ignores files that are not images', async () => {
     const pdf = world.fake.addFile({ name: 'notes.pdf', mimetype: 'application/pdf', bytes: Buffer.from('%PDF-1.4') });
     const post = world.fake.addMessage({ channel: GENERAL, user: POSTER, files: [pdf] });
