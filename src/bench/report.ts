@@ -61,6 +61,8 @@ export const benchReportSchema = z.object({
     executionProvider: z.string(),
     intraOpThreads: z.union([z.number(), z.literal('auto')]),
     interOpThreads: z.number(),
+    /** onnxruntime's allow_spinning of idle intra-op threads ('default': onnxruntime's own, which spins). */
+    allowSpinning: z.union([z.boolean(), z.literal('default')]),
     ocrWorkers: z.number().int(),
     batch: z.object({ maxSize: z.number().int(), maxWaitMs: z.number() }),
     explain: z.boolean(),
@@ -125,7 +127,7 @@ export function formatBenchReport(r: BenchReport): string {
   L.push(`pack: ${r.pack.name} (${r.pack.dir}) text ${r.pack.textOnnxMb ?? '-'} MB, image ${r.pack.imageOnnxMb ?? '-'} MB`);
   L.push(
     `settings: provider ${s.executionProvider}, ORT intra-op threads ${s.intraOpThreads}, inter-op ${s.interOpThreads}, ` +
-      `OCR workers ${s.ocrWorkers}, batch ≤${s.batch.maxSize} / ${s.batch.maxWaitMs} ms, explain ${s.explain ? 'on' : 'off'}`,
+      `spinning ${s.allowSpinning}, OCR workers ${s.ocrWorkers}, batch ≤${s.batch.maxSize} / ${s.batch.maxWaitMs} ms, explain ${s.explain ? 'on' : 'off'}`,
   );
   const i = r.inputs;
   L.push(

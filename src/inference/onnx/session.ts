@@ -20,6 +20,11 @@ export interface SessionSettings {
   /** Intra-op threads (0 or undefined: onnxruntime decides). */
   intraOpThreads?: number;
   interOpThreads?: number;
+  /**
+   * Whether idle intra-op threads spin-wait for the next piece of work (onnxruntime's default: true). On a machine
+   * whose cores are shared with OCR workers and a second session, spinning burns the cores the others need.
+   */
+  allowSpinning?: boolean;
 }
 
 export interface ModelSession {
@@ -43,7 +48,15 @@ function positiveInt(name: string, raw: string | undefined): number | undefined 
   return n;
 }
 
-/** Settings from the environment (MEMEGUARD_DEVICE, MEMEGUARD_ORT_THREADS, MEMEGUARD_ORT_INTER_THREADS). */
+function booleanEnv(name: string, raw: string | undefined): boolean | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new MemeguardError('USAGE', `${name}=${raw} is not one of 1, 0, true, false, on, off`);
+}
+
+/** Settings from the environment (MEMEGUARD_DEVICE, MEMEGUARD_ORT_THREADS, MEMEGUARD_ORT_INTER_THREADS, MEMEGUARD_ORT_SPIN). */
 export function sessionSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): SessionSettings {
   const raw = (env.MEMEGUARD_DEVICE ?? 'auto').trim().toLowerCase() || 'auto';
   if (raw !== 'cpu' && raw !== 'cuda' && raw !== 'auto') {
@@ -53,6 +66,7 @@ export function sessionSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Se
     device: raw,
     intraOpThreads: positiveInt('MEMEGUARD_ORT_THREADS', env.MEMEGUARD_ORT_THREADS),
     interOpThreads: positiveInt('MEMEGUARD_ORT_INTER_THREADS', env.MEMEGUARD_ORT_INTER_THREADS),
+    allowSpinning: booleanEnv('MEMEGUARD_ORT_SPIN', env.MEMEGUARD_ORT_SPIN),
   };
 }
 
@@ -93,6 +107,9 @@ function ortOptions(s: SessionSettings, device: DeviceName): ort.InferenceSessio
     interOpNumThreads: s.interOpThreads ?? 1,
     executionMode: 'sequential',
     logSeverityLevel: 3,
+    ...(s.allowSpinning === undefined
+      ? {}
+      : { extra: { session: { intra_op: { allow_spinning: s.allowSpinning ? '1' : '0' }, inter_op: { allow_spinning: s.allowSpinning ? '1' : '0' } } } }),
   };
 }
 
