@@ -262,6 +262,7 @@ describe('Slack over HTTP: commands and the shortcut', () => {
     const complete = await world.fake.waitForCall('files.completeUploadExternal', () => true, 120_000);
     const progress = world.fake.callsTo('chat.postMessage').find((c) => c.args.channel === GENERAL && textOf(c.args).includes('Evaluating'));
     expect(progress).toBeDefined();
+    expect(buttonsOf(progress!.args.blocks).map((b) => b.action_id)).toEqual(['mg:evaluate:cancel']);
     const updates = world.fake.callsTo('chat.update').filter((c) => c.args.channel === GENERAL);
     expect(updates.length).toBeGreaterThan(0);
     expect(textOf(updates.at(-1)!.args)).toMatch(/AUROC/);

@@ -4,6 +4,7 @@
  * token the mod-log offers Delete, and Delete removes the member's message with that token.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CANCEL_EVALUATION_ID } from '../../../src/bot/review-ids.js';
 import {
   ADMIN,
   ADMIN_TOKEN,
@@ -106,8 +107,11 @@ describe('Slack over Socket Mode', () => {
     expect(textOf(await world.fake.waitForResponse(sc.id, (b) => textOf(b).includes('score')))).toMatch(/threshold/);
   });
 
-  it('/evaluate is refused to a member', async () => {
+  it('/evaluate is refused to a member; the Cancel button says when nothing runs', async () => {
     const { id } = await command('/evaluate', '', MEMBER);
     expect(textOf(await world.fake.waitForResponse(id))).toMatch(/only .*administrators/i);
+    const click = buttonClick(world.fake, ADMIN, GENERAL, { ts: '1700000400.000001' }, { action_id: CANCEL_EVALUATION_ID, value: 'cancel' });
+    await world.fake.sendEnvelope('interactive', click.payload);
+    expect(textOf(await world.fake.waitForResponse(click.id))).toMatch(/No evaluation is running/);
   });
 });
