@@ -212,6 +212,21 @@ describe('image posts', () => {
     expect((await w.store.listJudgements(ws())).filter((j) => j.messageId === msg.id)).toHaveLength(2);
     expect((await w.store.listJudgements(ws())).filter((j) => j.messageId === fromBot.id)).toHaveLength(0);
   });
+  it('judges image embeds through Discord\'s media proxy, and refuses an embed outside the CDN', async () => {
+    const att = w.fake.addAttachment('embed.png', await meme(13));
+    const viaProxy = w.fake.postMessage(alice, {
+      content: 'https://example.com/funny.png',
+      embeds: [{ type: 'image', url: 'https://example.com/funny.png', thumbnail: { url: 'https://example.com/funny.png', proxy_url: att.url, width: 120, height: 60 } }],
+    });
+    const [ok] = await judgementsOf(viaProxy.id);
+    expect(ok!.errorCode).toBeNull();
+    expect(w.fake.cdnRequests().some((p) => p.includes('embed.png'))).toBe(true);
+    const outside = w.fake.postMessage(alice, { embeds: [{ type: 'rich', image: { url: 'https://example.com/other.png' } }] });
+    const [refused] = await judgementsOf(outside.id);
+    expect(refused!.errorCode).toBe('DOWNLOAD_FAILED');
+    const note = await w.fake.waitFor((r) => isPost(w.fake.channels.modLog)(r) && String(r.body.content ?? '').includes(outside.id));
+    expect(note.body.content).toContain("only Discord's CDN is allowed");
+  });
 });
 
 describe('/check and "Check meme"', () => {

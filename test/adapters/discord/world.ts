@@ -42,7 +42,8 @@ export async function writeEvalDataset(dir: string, n: number): Promise<string> 
     delete o.text;
     return JSON.stringify(o);
   });
-  await writeFile(path.join(dir, 'slow.jsonl'), [...slow, ...slow.map((l, i) => l.replace(/"id":\d+/, `"id":${90_000 + i}`))].join('\n') + '\n');
+  const copies = [0, 1, 2, 3].flatMap((c) => slow.map((l, i) => (c === 0 ? l : l.replace(/"id":\d+/, `"id":${90_000 + c * 1000 + i}`))));
+  await writeFile(path.join(dir, 'slow.jsonl'), copies.join('\n') + '\n');
   return dir;
 }
 
