@@ -127,7 +127,10 @@ export interface StyleScore {
   memes: number;
   cer: number;
   wer: number;
+  /** Wall-clock ms per meme (OcrResult.ms). */
   msPerMeme: number;
+  /** Process CPU ms per meme (all threads; the worker runs one job at a time, so this is one core's time). */
+  cpuMsPerMeme: number;
 }
 
 export interface OcrQualityReport {
@@ -141,29 +144,35 @@ export interface OcrQualityReport {
 type Reader = (image: Buffer) => Promise<{ text: string; ms: number }>;
 
 async function score(cases: OcrBenchCase[], read: Reader): Promise<{ scores: StyleScore[]; readings: Map<string, string> }> {
-  const byStyle = new Map<string, { counts: ErrorCounts; ms: number; n: number }>();
+  const byStyle = new Map<string, { counts: ErrorCounts; ms: number; cpu: number; n: number }>();
   const readings = new Map<string, string>();
   for (const c of cases) {
+    const cpu0 = process.cpuUsage();
     const r = await read(c.image);
+    const cpu1 = process.cpuUsage(cpu0);
+    const cpuMs = (cpu1.user + cpu1.system) / 1000;
     readings.set(c.id, r.text);
     const e = errorCounts(c.reference, r.text);
     for (const key of [c.style, 'all']) {
-      const s = byStyle.get(key) ?? { counts: { charErrors: 0, chars: 0, wordErrors: 0, words: 0 }, ms: 0, n: 0 };
+      const s = byStyle.get(key) ?? { counts: { charErrors: 0, chars: 0, wordErrors: 0, words: 0 }, ms: 0, cpu: 0, n: 0 };
       s.counts.charErrors += e.charErrors;
       s.counts.chars += e.chars;
       s.counts.wordErrors += e.wordErrors;
       s.counts.words += e.words;
       s.ms += r.ms;
+      s.cpu += cpuMs;
       s.n++;
       byStyle.set(key, s);
     }
   }
-  const scores = [...byStyle.entries()].map(([style, s]) => ({
+  const entries = [...byStyle.entries()].sort((a, b) => (a[0] === 'all' ? 1 : 0) - (b[0] === 'all' ? 1 : 0));
+  const scores = entries.map(([style, s]) => ({
     style,
     memes: s.n,
     cer: s.counts.chars ? s.counts.charErrors / s.counts.chars : s.counts.charErrors,
     wer: s.counts.words ? s.counts.wordErrors / s.counts.words : s.counts.wordErrors,
     msPerMeme: s.ms / s.n,
+    cpuMsPerMeme: s.cpu / s.n,
   }));
   return { scores, readings };
 }
@@ -201,7 +210,8 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 export function formatOcrQuality(report: OcrQualityReport): string {
   const rows = report.pipeline.map((p) => {
     const r = report.raw?.find((x) => x.style === p.style);
-    return `| ${p.style} | ${p.memes} | ${r ? pct(r.cer) : '-'} | ${pct(p.cer)} | ${r ? pct(r.wer) : '-'} | ${pct(p.wer)} | ${r ? r.msPerMeme.toFixed(0) : '-'} | ${p.msPerMeme.toFixed(0)} |`;
+    const ms = (x: StyleScore | undefined) => (x ? `${x.msPerMeme.toFixed(0)} (${x.cpuMsPerMeme.toFixed(0)})` : '-');
+    return `| ${p.style} | ${p.memes} | ${r ? pct(r.cer) : '-'} | ${pct(p.cer)} | ${r ? pct(r.wer) : '-'} | ${pct(p.wer)} | ${ms(r)} | ${ms(p)} |`;
   });
   const worst = report.worst
     .filter((w) => w.cer > 0)
@@ -209,7 +219,7 @@ export function formatOcrQuality(report: OcrQualityReport): string {
   return [
     `OCR quality, seed ${report.seed}, ${report.perStyle} memes per style, one worker`,
     '',
-    '| style | memes | CER raw | CER pipeline | WER raw | WER pipeline | ms raw | ms pipeline |',
+    '| style | memes | CER raw | CER pipeline | WER raw | WER pipeline | ms raw (cpu) | ms pipeline (cpu) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',

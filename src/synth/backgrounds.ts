@@ -111,14 +111,21 @@ export async function renderBackground(kind: BackgroundKind, width: number, heig
     .toBuffer();
 }
 
-/** Folders where Debian packages put wallpapers and photographs (e.g. `apt-get install mate-backgrounds`). */
-export const PHOTO_DIRS = ['/usr/share/backgrounds', '/usr/share/wallpapers', '/usr/share/images/desktop-base'];
+/**
+ * Folders where Debian packages put wallpapers and photographs (e.g. `apt-get install mate-backgrounds`), or the
+ * folders listed in MEMEGUARD_PHOTO_DIRS (colon-separated), e.g. a package unpacked with `dpkg -x`.
+ */
+export function photoDirs(): string[] {
+  const env = process.env.MEMEGUARD_PHOTO_DIRS;
+  if (env) return env.split(':').filter(Boolean);
+  return ['/usr/share/backgrounds', '/usr/share/wallpapers', '/usr/share/images/desktop-base'];
+}
 
 /**
- * Real photographs installed on this machine (JPEG/PNG, at least 300 px files of some size), sorted by path.
+ * Real photographs installed on this machine (JPEG files of 50 kB to 3 MB), sorted by path.
  * Empty when none are installed: callers must work without them.
  */
-export function findInstalledPhotos(dirs: string[] = PHOTO_DIRS, limit = 200): string[] {
+export function findInstalledPhotos(dirs: string[] = photoDirs(), limit = 200): string[] {
   const found: string[] = [];
   const walk = (dir: string, depth: number) => {
     if (depth > 4 || found.length >= limit || !existsSync(dir)) return;
@@ -137,7 +144,8 @@ export function findInstalledPhotos(dirs: string[] = PHOTO_DIRS, limit = 200): s
         continue;
       }
       if (st.isDirectory()) walk(path, depth + 1);
-      else if (/\.(jpe?g|png)$/i.test(name) && st.size > 50_000) found.push(path);
+      // Photographs are JPEGs; skip thumbnails and the huge 4K+ variants (slow to decode for no gain).
+      else if (/\.jpe?g$/i.test(name) && st.size > 50_000 && st.size < 3_000_000) found.push(path);
       if (found.length >= limit) return;
     }
   };

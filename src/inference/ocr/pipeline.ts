@@ -51,7 +51,8 @@ export async function readCaption(image: Uint8Array, reader: PageReader, opts: R
   const grey = await toWorkingGrey(decoded, params);
   const candidates: FoundCaption[] = (['light-text', 'dark-text'] as const)
     .map((p) => findCaption(grey, p, params))
-    .filter((f) => f.letterCount >= 2)
+    // Fast exit: fewer than three caption-like letters is no caption; tesseract is not run at all.
+    .filter((f) => f.letterCount >= 3)
     .sort((a, b) => b.letterCount * b.cleanliness - a.letterCount * a.cleanliness);
 
   let best: { lines: OcrLine[]; variant: CaptionReading['variant']; credibility: number } = {

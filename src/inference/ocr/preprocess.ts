@@ -113,6 +113,15 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
+/** Two letters alone make a line only when they look like a short word: same size, same baseline, close. */
+function tightPair(a: Component, b: Component): boolean {
+  const ha = a.y1 - a.y0 + 1;
+  const hb = b.y1 - b.y0 + 1;
+  const h = Math.max(ha, hb);
+  const gap = Math.max(a.x0, b.x0) - Math.min(a.x1, b.x1);
+  return Math.max(ha, hb) / Math.min(ha, hb) < 1.3 && Math.abs(a.y1 - b.y1) < 0.15 * h && gap < 0.5 * h;
+}
+
 /** Finds caption letters of one polarity and groups them into lines. */
 export function findCaption(grey: GreyImage, polarity: Polarity, params: PreprocessParams = DEFAULT_PREPROCESS): FoundCaption {
   const { data, width, height } = grey;
@@ -150,7 +159,7 @@ export function findCaption(grey: GreyImage, polarity: Polarity, params: Preproc
     const stroke = (2 * c.area) / c.boundary;
     const letterLike = density >= 0.12 && stroke <= params.maxStrokeFrac * h + 1.5;
     if (h >= minH && h <= maxH && w <= 6 * h && w <= width * 0.6 && letterLike) cores.push(c);
-    else if (h < minH && c.area >= 3 && w <= 3 * minH) smalls.push(c);
+    else if (c.area >= 3 && h <= maxH) smalls.push(c);
   }
 
   // Group letters into lines: similar vertical centre and height.
@@ -189,6 +198,7 @@ export function findCaption(grey: GreyImage, polarity: Polarity, params: Preproc
     }
     for (const r of runs) {
       if (r.length < 2) continue;
+      if (r.length === 2 && !tightPair(r[0], r[1])) continue;
       lines.push({
         x0: Math.min(...r.map((m) => m.x0)),
         y0: Math.min(...r.map((m) => m.y0)),
@@ -221,9 +231,15 @@ export function findCaption(grey: GreyImage, polarity: Polarity, params: Preproc
       letterCount++;
     }
   }
-  for (const s of smalls) {
+  // Marks beside the letters (dots of i and j, punctuation, apostrophes), and letters left out of the grouping
+  // because they sit higher or lower (a lone dot forms no line of its own).
+  const marks = [...smalls, ...cores.filter((c) => !keep.has(c.label))];
+  for (const s of marks) {
+    const sw = s.x1 - s.x0 + 1;
+    const sh = s.y1 - s.y0 + 1;
     for (const line of lines) {
       const pad = line.letterHeight * 0.4;
+      if (sh > 0.8 * line.letterHeight || sw > 1.5 * line.letterHeight) continue;
       if (s.y0 >= line.y0 - pad && s.y1 <= line.y1 + pad && s.x0 >= line.x0 - line.letterHeight && s.x1 <= line.x1 + line.letterHeight) {
         keep.add(s.label);
         break;

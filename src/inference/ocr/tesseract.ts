@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Tesseract from 'tesseract.js';
 
 /**
@@ -45,6 +46,9 @@ export function defaultLangPath(model: TesseractModel = 'best_int'): string {
   const root = dirname(require.resolve('@tesseract.js-data/eng/package.json'));
   return join(root, model === 'best_int' ? '4.0.0_best_int' : '4.0.0');
 }
+
+/** Our worker script: tesseract.js's own, with the WASM core's console chatter silenced (see quiet-worker.cjs). */
+const QUIET_WORKER = fileURLToPath(new URL('./quiet-worker.cjs', import.meta.url));
 
 function defaultCachePath(): string {
   const dir = join(tmpdir(), 'memeguard-tesseract');
@@ -91,6 +95,7 @@ export async function createTesseractWorker(opts: CreateTesseractOptions = {}): 
       cachePath: opts.cachePath ?? defaultCachePath(),
       cacheMethod: 'none',
       gzip: true,
+      workerPath: QUIET_WORKER,
       logger: () => {},
       // Called for every job the worker rejects; during start-up that means the model did not load.
       errorHandler: (e: unknown) => failInit(new Error(String(e))),
@@ -109,19 +114,23 @@ export async function createTesseractWorker(opts: CreateTesseractOptions = {}): 
   };
   thread?.on('error', (e: unknown) => died(e instanceof Error ? e : new Error(String(e))));
   thread?.on('exit', (code: number) => died(new Error(`OCR worker thread exited (code ${code})`)));
-  const whileAlive = <T>(work: Promise<T>): Promise<T> =>
+  // Starts work only on a live worker (tesseract.js posts to a terminated one with an unhandled rejection) and
+  // fails it as soon as the thread dies.
+  const whileAlive = <T>(start: () => Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       if (deathReason) return reject(deathReason);
       onDeath = reject;
-      work.then(resolve, reject).finally(() => {
-        onDeath = null;
-      });
+      start()
+        .then(resolve, reject)
+        .finally(() => {
+          onDeath = null;
+        });
     });
   return {
     async recognize(image: Buffer, psm: PageSegMode): Promise<OcrPage> {
       if (deathReason) throw deathReason;
       if (psm !== psmNow) {
-        await whileAlive(
+        await whileAlive(() =>
           worker.setParameters({
             tessedit_pageseg_mode: String(psm) as unknown as Tesseract.PSM,
             user_defined_dpi: '300',
@@ -129,11 +138,11 @@ export async function createTesseractWorker(opts: CreateTesseractOptions = {}): 
         );
         psmNow = psm;
       }
-      const result = await whileAlive(worker.recognize(image, {}, { text: true, blocks: true }));
+      const result = await whileAlive(() => worker.recognize(image, {}, { text: true, blocks: true }));
       return toPage(result.data);
     },
     async terminate(): Promise<void> {
-      if (!deathReason) deathReason = new Error('OCR worker was terminated');
+      died(new Error('OCR worker was terminated'));
       await worker.terminate();
     },
   };
