@@ -2,7 +2,7 @@ import type { ErrorCode } from '../errors.js';
 import { asMemeguardError } from '../errors.js';
 import type { Verdict } from '../inference/types.js';
 import type { JudgementRecord } from './store/types.js';
-import type { ModLogEntry, NeutralReply, VerdictSummary, WorkspaceSettings } from './types.js';
+import type { ModLogEntry, NeutralReply, ReviewStats, VerdictSummary, WorkspaceSettings } from './types.js';
 import { describeSettings } from './settings.js';
 
 /** The neutral message model: what a verdict, a report, an error or a progress update says, as plain text too. */
@@ -99,9 +99,14 @@ export function infoReply(text: string): NeutralReply {
   return { kind: 'info', text };
 }
 
-export function configReply(settings: WorkspaceSettings, changed?: string): NeutralReply {
+export function configReply(settings: WorkspaceSettings, changed?: string, stats?: ReviewStats): NeutralReply {
   const head = changed ? `Updated ${changed}. Settings now:` : 'memeguard settings:';
-  return { kind: 'config', settings, text: `${head}\n${describeSettings(settings)}` };
+  const lines = [head, describeSettings(settings)];
+  if (stats) {
+    const fpr = stats.falsePositiveRate === null ? 'n/a' : `${(stats.falsePositiveRate * 100).toFixed(1)}%`;
+    lines.push(`flags: ${stats.flagged} · reviewed: ${stats.confirmed} confirmed, ${stats.overturned} overturned · false-positive rate: ${fpr}`);
+  }
+  return { kind: 'config', settings, text: lines.join('\n') };
 }
 
 export function progressReply(done: number, total: number, what = 'Evaluating'): NeutralReply {

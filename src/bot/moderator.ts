@@ -419,7 +419,7 @@ export class Moderator implements ModeratorApi {
       }
       case 'config-show':
         this.requireAdmin(r, 'see the settings');
-        return configReply(await this.loadSettings(r));
+        return configReply(await this.loadSettings(r), undefined, await this.reviewStats(r));
       case 'config-set': {
         this.requireAdmin(r, 'change the settings');
         if (!isSettingKey(request.key)) {

@@ -183,6 +183,8 @@ describe('Moderator: reviews', () => {
       ['admin', 'delete'],
     ]);
     expect(await moderator.reviewStats(ws)).toEqual({ flagged: 2, confirmed: 1, overturned: 1, falsePositiveRate: 0.5 });
+    const shown = await moderator.handleCommand({ command: 'config-show', requester: admin }, port());
+    expect(shown.text).toContain('flags: 2 · reviewed: 1 confirmed, 1 overturned · false-positive rate: 50.0%');
   });
 
   it('refuses members and unknown or foreign judgements', async () => {

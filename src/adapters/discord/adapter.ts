@@ -1,6 +1,8 @@
 import {
   Client,
+  EmbedBuilder,
   Events,
+  Routes,
   GatewayIntentBits,
   Partials,
   PermissionFlagsBits,
@@ -22,7 +24,7 @@ import { COMMAND_NAMES, registerCommands } from './commands.js';
 import type { DownloadPolicy } from './download.js';
 import { imageKey, imagesOf } from './images.js';
 import { DiscordPort } from './port.js';
-import { renderReply } from './render.js';
+import { clip, renderReply } from './render.js';
 
 export interface DiscordAdapterOptions {
   token: string;
@@ -197,7 +199,22 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     }
     const review = parseReviewId(i.customId);
     if (!review) return;
-    await deferred(i, () => moderator.handleReview({ requester: requesterOf(i), ...review }, port));
+    await deferred(i, async () => {
+      const reply = await moderator.handleReview({ requester: requesterOf(i), ...review }, port);
+      if (reply.kind === 'info') {
+        await markReviewed(i, reply.text).catch((e: unknown) => logger.warn('could not mark the mod-log entry reviewed', { error: String(e) }));
+      }
+      return reply;
+    });
+  };
+
+  /** Show the latest review on the mod-log entry itself (the buttons stay: a review can be changed). */
+  const markReviewed = async (i: ButtonInteraction, text: string) => {
+    const embed = i.message.embeds[0];
+    if (!embed) return;
+    const fields = (embed.fields ?? []).filter((f) => f.name !== 'Review');
+    const updated = EmbedBuilder.from(embed).setFields(...fields, { name: 'Review', value: clip(text, 1024) });
+    await client.rest.patch(Routes.channelMessage(i.message.channelId, i.message.id), { body: { embeds: [updated.toJSON()] } });
   };
 
   client.on(Events.InteractionCreate, (i) =>

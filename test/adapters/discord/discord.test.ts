@@ -146,6 +146,9 @@ describe('image posts', () => {
   it('stores review button clicks with who clicked; refuses members; Delete deletes the message', async () => {
     const confirm = w.fake.clickButton(mod, PERMISSIONS.manageMessages, modLogMessage.components[0].components[0].custom_id, modLogMessage);
     expect((await w.fake.waitForEdit(confirm)).body.content).toContain(`Flag #${firstJudgement} confirmed as hateful by <@${mod.id}>`);
+    const marked = await w.fake.waitFor((r) => r.method === 'PATCH' && r.path === `/channels/${w.fake.channels.modLog}/messages/${modLogMessage.id}`);
+    expect(marked.body.embeds[0].fields.find((f: any) => f.name === 'Review').value).toContain('confirmed as hateful');
+    expect(marked.body.embeds[0].fields.filter((f: any) => f.name === 'Verdict')).toHaveLength(1);
     const denied = w.fake.clickButton(alice, PERMISSIONS.none, modLogMessage.components[0].components[1].custom_id, modLogMessage);
     expect((await w.fake.waitForEdit(denied)).body.content).toBe('❌ only moderators can review flags');
     const del = w.fake.clickButton(admin, PERMISSIONS.administrator, modLogMessage.components[0].components[2].custom_id, modLogMessage);
