@@ -194,6 +194,19 @@ export class Moderator implements ModeratorApi {
         actionTaken: `not judged: ${err.code}`,
       })
       .catch((e: unknown) => logger.error('cannot record a failed judgement', { error: String(e) }));
+    // The poster hears why their image was not checked: publicly when explanations are public, else privately.
+    await this.perform(port, {
+      kind: 'reply',
+      channelId: post.channelId,
+      messageId: post.messageId,
+      audience: settings.explanations === 'public' ? 'channel' : 'author',
+      userId: post.authorId,
+      message: {
+        kind: 'error',
+        code: err.code,
+        text: `memeguard could not check ${image.name ? `“${image.name}”` : 'your image'}: ${err.toLine()}`,
+      },
+    });
     if (settings.modLogChannel) {
       const where = post.link ?? `message ${post.messageId} in <#${post.channelId}>`;
       await this.perform(port, {
@@ -404,7 +417,7 @@ export class Moderator implements ModeratorApi {
   }
 
   private requireAdmin(r: Requester, what: string): void {
-    if (!r.isAdmin) throw new MemeguardError('PERMISSION_DENIED', `only server administrators can ${what}`);
+    if (!r.isAdmin) throw new MemeguardError('PERMISSION_DENIED', `only administrators can ${what}`);
   }
 
   private async command(request: CommandRequest, port: CommandPort): Promise<NeutralReply> {

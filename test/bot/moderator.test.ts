@@ -143,6 +143,12 @@ describe('Moderator: posts', () => {
     const notes = p.actions.filter((a) => a.kind === 'mod-note') as Extract<ModAction, { kind: 'mod-note' }>[];
     expect(notes).toHaveLength(3);
     expect(notes.some((n) => n.text.includes('"bad.png"') && n.text.includes('cannot be decoded'))).toBe(true);
+    // the poster is told too, through the neutral reply action (public by default)
+    const replies = p.actions.filter((a) => a.kind === 'reply') as Extract<ModAction, { kind: 'reply' }>[];
+    const errorReplies = replies.filter((r) => r.message.kind === 'error');
+    expect(errorReplies).toHaveLength(3);
+    expect(errorReplies.every((r) => r.audience === 'channel' && r.userId === post().authorId)).toBe(true);
+    expect(errorReplies.some((r) => r.message.text.includes('“bad.png”') && r.message.text.includes('cannot be decoded'))).toBe(true);
     const rows = await store.listJudgements(ws);
     expect(rows.map((r) => r.errorCode).sort()).toEqual(['CORRUPT_IMAGE', 'DOWNLOAD_FAILED', 'IMAGE_TOO_LARGE', null]);
   });

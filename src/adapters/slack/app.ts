@@ -188,26 +188,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     const post = imagePostFromMessage(teamId, message, resolved);
     if (post.images.length === 0) return;
     port.threads.remember(message.channel, message.ts, message.thread_ts);
-    const outcome = await moderator.handlePost(post, port);
-    if (outcome.failed.length === 0) return;
-    // The poster hears why their image was not checked: in the thread when explanations are public, else privately.
-    const settings = await moderator.getSettings(post);
-    for (const failure of outcome.failed) {
-      const name = post.images[failure.index]?.name;
-      const reply: NeutralReply = {
-        kind: 'error',
-        code: failure.code,
-        text: `memeguard could not check ${name ? `“${name}”` : 'your image'}: ${failure.message}`,
-      };
-      await port.perform({
-        kind: 'reply',
-        channelId: post.channelId,
-        messageId: post.messageId,
-        audience: settings.explanations === 'public' ? 'channel' : 'author',
-        userId: post.authorId,
-        message: reply,
-      });
-    }
+    // The moderator tells the poster about images it could not judge (a neutral 'reply' action).
+    await moderator.handlePost(post, port);
   });
 
   // ------------------------------------------------------------------------------------------------ commands

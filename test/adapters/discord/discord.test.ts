@@ -83,7 +83,7 @@ describe('/memeguard config', () => {
   it('refuses members and sets values for administrators (deferred, ephemeral)', async () => {
     const denied = w.fake.configCommand(alice, PERMISSIONS.none, 'set', 'threshold', '0');
     const deniedEdit = await w.fake.waitForEdit(denied);
-    expect(deniedEdit.body.content).toBe('❌ only server administrators can change the settings');
+    expect(deniedEdit.body.content).toBe('❌ only administrators can change the settings');
     const callback = w.fake.interactionRequests(denied).find((r) => r.path.endsWith('/callback'))!;
     expect(callback.body).toMatchObject({ type: 5, data: { flags: 64 } });
 
