@@ -61,8 +61,8 @@ export const benchReportSchema = z.object({
     executionProvider: z.string(),
     intraOpThreads: z.union([z.number(), z.literal('auto')]),
     interOpThreads: z.number(),
-    /** onnxruntime's allow_spinning of idle intra-op threads ('default': onnxruntime's own, which spins). */
-    allowSpinning: z.union([z.boolean(), z.literal('default')]),
+    /** onnxruntime's allow_spinning of idle intra-op threads (MEMEGUARD_ORT_SPIN; off unless set). */
+    allowSpinning: z.boolean(),
     ocrWorkers: z.number().int(),
     batch: z.object({ maxSize: z.number().int(), maxWaitMs: z.number() }),
     explain: z.boolean(),

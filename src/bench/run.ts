@@ -377,7 +377,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
       executionProvider: info.device === 'cuda' ? 'CUDAExecutionProvider' : 'CPUExecutionProvider',
       intraOpThreads: settings.intraOpThreads ? settings.intraOpThreads : 'auto',
       interOpThreads: settings.interOpThreads ?? 1,
-      allowSpinning: settings.allowSpinning ?? 'default',
+      allowSpinning: settings.allowSpinning ?? false,
       ocrWorkers,
       batch: batchOn,
       explain,

@@ -3,7 +3,8 @@
  *
  * Device: MEMEGUARD_DEVICE=cpu|cuda forces one; otherwise CUDA is tried when the installed onnxruntime-node lists
  * a cuda backend, and CPU is used (with a log line) when CUDA cannot start. Threads: MEMEGUARD_ORT_THREADS (intra-op,
- * default: ORT's choice) and MEMEGUARD_ORT_INTER_THREADS (inter-op, default 1). Graph optimisation: all.
+ * default: ORT's choice), MEMEGUARD_ORT_INTER_THREADS (inter-op, default 1) and MEMEGUARD_ORT_SPIN
+ * (idle threads spin-wait, default off). Graph optimisation: all.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,8 +22,9 @@ export interface SessionSettings {
   intraOpThreads?: number;
   interOpThreads?: number;
   /**
-   * Whether idle intra-op threads spin-wait for the next piece of work (onnxruntime's default: true). On a machine
-   * whose cores are shared with OCR workers and a second session, spinning burns the cores the others need.
+   * Whether idle intra-op threads spin-wait for the next piece of work (default here: false; onnxruntime's own
+   * default is true). On a machine whose cores are shared with OCR workers and a second session, spinning burns the
+   * cores the others need (see docs/PERFORMANCE.md).
    */
   allowSpinning?: boolean;
 }
@@ -100,6 +102,7 @@ export function cudaProviderInstalled(): boolean {
 let cudaFailed: string | null = null;
 
 function ortOptions(s: SessionSettings, device: DeviceName): ort.InferenceSession.SessionOptions {
+  const spin = s.allowSpinning === true ? '1' : '0';
   return {
     executionProviders: [device],
     graphOptimizationLevel: 'all',
@@ -107,9 +110,9 @@ function ortOptions(s: SessionSettings, device: DeviceName): ort.InferenceSessio
     interOpNumThreads: s.interOpThreads ?? 1,
     executionMode: 'sequential',
     logSeverityLevel: 3,
-    ...(s.allowSpinning === undefined
-      ? {}
-      : { extra: { session: { intra_op: { allow_spinning: s.allowSpinning ? '1' : '0' }, inter_op: { allow_spinning: s.allowSpinning ? '1' : '0' } } } }),
+    // Spinning off unless asked for: measured by `memeguard bench` (docs/PERFORMANCE.md), idle threads of one session
+    // spinning on 2 cores made the other session's run 5-10x slower.
+    extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
   };
 }
 
