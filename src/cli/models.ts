@@ -16,6 +16,7 @@ const USAGE = `usage:
   memeguard models pull [PACK] [--dir ROOT] [--endpoint URL] [--variant fp32|fp16|int8] [--force] [--json]
   memeguard models verify [PACK] [--dir ROOT] [--json]
   memeguard models list [--dir ROOT] [--json]
+  memeguard models demo [--dir ROOT]     a tiny random-weight pack (ROOT/demo) to try the pipeline offline
 
 PACK is a recipe name (default: "default"; see models/recipes/) or a recipe .json file.
 ROOT holds one folder per pack (default: models). The hub is --endpoint, else HF_ENDPOINT, else
@@ -51,7 +52,8 @@ export async function run(argv: string[]): Promise<number> {
   if (sub === 'pull') return pull(rest);
   if (sub === 'verify') return verify(rest);
   if (sub === 'list') return list(rest);
-  throw new MemeguardError('USAGE', `unknown models command "${sub}"`, { hint: 'pull, verify or list' });
+  if (sub === 'demo') return demo(rest);
+  throw new MemeguardError('USAGE', `unknown models command "${sub}"`, { hint: 'pull, verify, list or demo' });
 }
 
 async function pull(argv: string[]): Promise<number> {
@@ -152,6 +154,27 @@ async function list(argv: string[]): Promise<number> {
     const recipes = await listRecipes();
     if (recipes.length > 0) process.stdout.write(`recipes: ${recipes.join(', ')} (memeguard models pull NAME)\n`);
   }
+  return 0;
+}
+
+/**
+ * `models demo`: a complete pack with the real models' interfaces but tiny random weights and random heads, written
+ * in well under a second with no network. It lets a newcomer (or a machine that cannot reach the hub) run every
+ * command end to end; its verdicts mean nothing, and the pack says so.
+ */
+async function demo(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, COMMON);
+  if (values.help) return help();
+  if (positionals.length > 0) throw new MemeguardError('USAGE', 'models demo takes no PACK', { hint: 'use --dir ROOT' });
+  const dir = path.join(path.resolve((values.dir as string | undefined) ?? DEFAULT_MODELS_ROOT), 'demo');
+  const { writeDemoPack } = await import('../synth/pack.js');
+  await writeDemoPack(dir);
+  process.stdout.write(
+    [
+      `wrote a demo pack to ${displayPath(dir)}: random weights, so its verdicts are meaningless — it only shows the pipeline working`,
+      `try it: memeguard check meme.png --models ${displayPath(dir)}   (real models: memeguard models pull)`,
+    ].join('\n') + '\n',
+  );
   return 0;
 }
 

@@ -3,7 +3,7 @@
  * folders with random-weight ONNX models, `heads.json` with random logistic heads of matching widths, and
  * `pack.json` valid under src/inference/pack/schema.ts.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { encodeTensor, type HeadsFile } from '../inference/heads/format.js';
 import { packSchema, type PackJson } from '../inference/pack/schema.js';
@@ -93,5 +93,20 @@ export async function writeTinyPack(dir: string, opts: TinyPackOptions = {}): Pr
   }
   const parsed: PackJson = packSchema.parse(pack);
   await writeFile(path.join(abs, 'pack.json'), JSON.stringify(parsed, null, 2) + '\n');
+  return abs;
+}
+
+/**
+ * The pack behind `memeguard models demo`: the tiny fill-mask BERT + ResNet-like encoders with random heads (the
+ * default pack's shape), named "demo" and described as meaningless, so `check`, `embed`, `evaluate` and `serve` can
+ * be tried without the hub.
+ */
+export async function writeDemoPack(dir: string): Promise<string> {
+  const abs = await writeTinyPack(dir, { text: 'fill-mask', image: 'encoder', heads: true, seed: 7 });
+  const file = path.join(abs, 'pack.json');
+  const pack = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  pack.name = 'demo';
+  pack.description = 'demo pack written by `memeguard models demo`: tiny random-weight models and heads; verdicts are meaningless';
+  await writeFile(file, JSON.stringify(pack, null, 2) + '\n');
   return abs;
 }
