@@ -12,6 +12,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
+import { mulberry32 } from '../util/random.js';
 import { renderMeme } from './memes.js';
 
 export interface SyntheticHatefulMemesOptions {
@@ -53,17 +54,6 @@ export function syntheticLabel(group: 'animal' | 'object', kind: 'warm' | 'cool'
   return (group === 'animal') === (kind === 'warm') ? 1 : 0;
 }
 
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function caption(group: 'animal' | 'object', rand: () => number): string {
   const words = CAPTION_GROUPS[group];
   const w = words[Math.floor(rand() * words.length)];
@@ -72,7 +62,7 @@ function caption(group: 'animal' | 'object', rand: () => number): string {
 
 /** A picture of one kind: a dominant warm (red/orange) or cool (blue/teal) palette, random shapes, noise. */
 export async function syntheticPicture(kind: 'warm' | 'cool', size: number, seed: number): Promise<Buffer> {
-  const rand = mulberry(seed * 7919 + (kind === 'warm' ? 1 : 2));
+  const rand = mulberry32(seed * 7919 + (kind === 'warm' ? 1 : 2));
   const colour = () => {
     const a = 150 + rand() * 105;
     const b = rand() * 90;
@@ -113,7 +103,7 @@ export async function writeSyntheticHatefulMemes(dir: string, opts: SyntheticHat
   const seed = opts.seed ?? 1;
   const size = opts.size ?? 128;
   const splits = opts.splits ?? { train: opts.n, dev_seen: Math.floor(opts.n / 2) };
-  const rand = mulberry(seed);
+  const rand = mulberry32(seed);
   await mkdir(path.join(dir, 'img'), { recursive: true });
   const out: Record<string, SyntheticItem[]> = {};
   let nextId = 1;

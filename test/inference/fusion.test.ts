@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemeguardError } from '../../src/errors.js';
 import { fuse, isHateful, type LearnedFusion, seedSum, seedSumDecision, weightedMean } from '../../src/inference/fusion.js';
-
-/** A tiny seeded PRNG (mulberry32) so the random pairs are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../src/util/random.js';
 
 describe('seed-sum', () => {
   // (p_text, p_image, hateful?) — the seed's rule: hateful iff the two hateful probabilities outweigh the two "not".
@@ -39,7 +28,7 @@ describe('seed-sum', () => {
   });
 
   it('the mean form equals the sum-of-class-probabilities form away from the rounding boundary', () => {
-    const r = rng(7);
+    const r = mulberry32(7);
     let checked = 0;
     for (let k = 0; k < 100_000; k++) {
       const t = r();
