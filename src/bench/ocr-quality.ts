@@ -2,7 +2,8 @@
  * OCR quality benchmark: character and word error rates and ms per meme, raw tesseract.js vs the memeguard caption
  * pipeline, per meme style, on a seeded generated set (see src/synth/memes.ts).
  *
- *   npx tsx src/bench/ocr-quality.ts [--per-style 20] [--seed 7] [--no-raw] [--json]
+ *   npx tsx src/bench/ocr-quality.ts [--per-style 20] [--seed 7] [--no-raw] [--json] [--styles a,b]
+ *     [--psm 3|4|6|11] [--target-px N] [--soft-edges N] [--second-share X] [--model best_int|standard]   (ablations)
  *
  * Runs on one OCR worker, so ms per meme is one core's time.
  */
@@ -10,6 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { OcrPool } from '../inference/ocr/pool.js';
+import type { ReadCaptionOptions } from '../inference/ocr/pipeline.js';
+import { defaultLangPath, type PageSegMode } from '../inference/ocr/tesseract.js';
 import { errorCounts, type ErrorCounts } from '../inference/ocr/metrics.js';
 import { findInstalledPhotos, rng } from '../synth/backgrounds.js';
 import { availableFonts } from '../synth/fonts.js';
@@ -64,7 +67,14 @@ export async function generateOcrSet(opts: { perStyle?: number; seed?: number; s
   const seed = opts.seed ?? 7;
   const photos = findInstalledPhotos();
   const styles: BenchStyle[] =
-    opts.styles ?? ['classic-photo', 'classic-flat', 'modern', 'plain', ...(photos.length ? (['classic-real-photo'] as const) : [])];
+    opts.styles ?? [
+      'classic-photo',
+      'classic-flat',
+      ...(photos.length ? (['classic-real-photo'] as const) : []),
+      'modern',
+      'plain',
+      'no-text',
+    ];
   const fontIds = availableFonts().map((f) => f.id);
   const cases: OcrBenchCase[] = [];
   for (const style of styles) {
@@ -125,6 +135,8 @@ export async function generateOcrSet(opts: { perStyle?: number; seed?: number; s
 export interface StyleScore {
   style: string;
   memes: number;
+  /** Character edits summed over the memes (for no-text pictures: the characters read from nothing). */
+  charErrors: number;
   cer: number;
   wer: number;
   /** Wall-clock ms per meme (OcrResult.ms). */
@@ -153,7 +165,7 @@ async function score(cases: OcrBenchCase[], read: Reader): Promise<{ scores: Sty
     const cpuMs = (cpu1.user + cpu1.system) / 1000;
     readings.set(c.id, r.text);
     const e = errorCounts(c.reference, r.text);
-    for (const key of [c.style, 'all']) {
+    for (const key of c.style === 'no-text' ? [c.style] : [c.style, 'all']) {
       const s = byStyle.get(key) ?? { counts: { charErrors: 0, chars: 0, wordErrors: 0, words: 0 }, ms: 0, cpu: 0, n: 0 };
       s.counts.charErrors += e.charErrors;
       s.counts.chars += e.chars;
@@ -169,6 +181,7 @@ async function score(cases: OcrBenchCase[], read: Reader): Promise<{ scores: Sty
   const scores = entries.map(([style, s]) => ({
     style,
     memes: s.n,
+    charErrors: s.counts.charErrors,
     cer: s.counts.chars ? s.counts.charErrors / s.counts.chars : s.counts.charErrors,
     wer: s.counts.words ? s.counts.wordErrors / s.counts.words : s.counts.wordErrors,
     msPerMeme: s.ms / s.n,
@@ -179,12 +192,22 @@ async function score(cases: OcrBenchCase[], read: Reader): Promise<{ scores: Sty
 
 /** Runs the benchmark on one worker (one core). Pass `pool` to reuse one. */
 export async function runOcrQuality(
-  opts: { perStyle?: number; seed?: number; raw?: boolean; styles?: BenchStyle[]; pool?: OcrPool } = {},
+  opts: {
+    perStyle?: number;
+    seed?: number;
+    raw?: boolean;
+    styles?: BenchStyle[];
+    pool?: OcrPool;
+    /** Pipeline settings to compare (page segmentation mode, preprocessing parameters ...). */
+    pipeline?: ReadCaptionOptions;
+    /** Language model folder (default 4.0.0_best_int). */
+    langPath?: string;
+  } = {},
 ): Promise<OcrQualityReport> {
   const seed = opts.seed ?? 7;
   const perStyle = opts.perStyle ?? 20;
   const cases = await generateOcrSet({ perStyle, seed, styles: opts.styles });
-  const pool = opts.pool ?? new OcrPool({ workers: 1, timeoutMs: 60_000 });
+  const pool = opts.pool ?? new OcrPool({ workers: 1, timeoutMs: 60_000, pipeline: opts.pipeline, langPath: opts.langPath });
   try {
     // Warm the worker so start-up is not counted in the first meme.
     await pool.recognize(cases[0].image);
@@ -210,6 +233,11 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 export function formatOcrQuality(report: OcrQualityReport): string {
   const rows = report.pipeline.map((p) => {
     const r = report.raw?.find((x) => x.style === p.style);
+    if (p.style === 'no-text') {
+      const junk = (x: StyleScore | undefined) => (x ? `${x.charErrors} chars read` : '-');
+      const ms = (x: StyleScore | undefined) => (x ? `${x.msPerMeme.toFixed(0)} (${x.cpuMsPerMeme.toFixed(0)})` : '-');
+      return `| no-text | ${p.memes} | ${junk(r)} | ${junk(p)} | - | - | ${ms(r)} | ${ms(p)} |`;
+    }
     const ms = (x: StyleScore | undefined) => (x ? `${x.msPerMeme.toFixed(0)} (${x.cpuMsPerMeme.toFixed(0)})` : '-');
     return `| ${p.style} | ${p.memes} | ${r ? pct(r.cer) : '-'} | ${pct(p.cer)} | ${r ? pct(r.wer) : '-'} | ${pct(p.wer)} | ${ms(r)} | ${ms(p)} |`;
   });
@@ -236,13 +264,25 @@ async function main(): Promise<void> {
       'no-raw': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       styles: { type: 'string' },
+      psm: { type: 'string' },
+      'target-px': { type: 'string' },
+      'soft-edges': { type: 'string' },
+      'second-share': { type: 'string' },
+      model: { type: 'string' },
     },
   });
+  const pipeline: ReadCaptionOptions = {};
+  if (values.psm) pipeline.psm = Number(values.psm) as PageSegMode;
+  if (values['target-px']) pipeline.preprocess = { targetLetterPx: Number(values['target-px']) };
+  if (values['soft-edges']) pipeline.preprocess = { ...pipeline.preprocess, softEdges: Number(values['soft-edges']) };
+  if (values['second-share']) pipeline.secondVariantShare = Number(values['second-share']);
   const report = await runOcrQuality({
     perStyle: Number(values['per-style']),
     seed: Number(values.seed),
     raw: !values['no-raw'],
     styles: values.styles ? (values.styles.split(',') as BenchStyle[]) : undefined,
+    pipeline,
+    langPath: values.model === 'standard' ? defaultLangPath('standard') : undefined,
   });
   process.stdout.write((values.json ? JSON.stringify(report, null, 2) : formatOcrQuality(report)) + '\n');
 }

@@ -43,6 +43,8 @@ export interface PreprocessParams {
   maxLetterFrac: number;
   /** Median letter height (px) in the picture given to tesseract. */
   targetLetterPx: number;
+  /** Keep the picture's grey levels this many px around the letters (0: pure black letters on white). */
+  softEdges: number;
   /** White border (px) around the redrawn caption. */
   border: number;
 }
@@ -61,6 +63,7 @@ export const DEFAULT_PREPROCESS: Readonly<PreprocessParams> = Object.freeze({
   minLetterPx: 7,
   maxLetterFrac: 0.3,
   targetLetterPx: 36,
+  softEdges: 0,
   border: 16,
 });
 
@@ -210,15 +213,20 @@ export function findCaption(grey: GreyImage, polarity: Polarity, params: Preproc
     }
   }
   lines.sort((a, b) => a.y0 - b.y0 || a.x0 - b.x0);
-  // A short run of small marks inside a line of much bigger letters is noise between them (dots, specks).
+  // A row of small marks inside a row of much bigger letters is not a line of its own: pieces of letters split
+  // by the picture, dots, specks. Its marks are redrawn with the big row when they lie within it (so a letter
+  // broken in two is not lost), and dropped otherwise.
+  const absorbed: Component[] = [];
   for (let i = lines.length - 1; i >= 0; i--) {
     const l = lines[i];
-    const inside = lines.some((m) => {
+    const host = lines.find((m) => {
       if (m === l || m.letterHeight < 1.5 * l.letterHeight) return false;
       const overlap = Math.min(l.y1, m.y1) - Math.max(l.y0, m.y0);
-      return overlap > 0.5 * (l.y1 - l.y0 + 1) && l.letters.length < m.letters.length;
+      return overlap > 0.5 * (l.y1 - l.y0 + 1);
     });
-    if (inside) lines.splice(i, 1);
+    if (!host) continue;
+    lines.splice(i, 1);
+    for (const c of l.letters) if (c.x0 >= host.x0 && c.x1 <= host.x1 && c.y0 >= host.y0 && c.y1 <= host.y1) absorbed.push(c);
   }
 
   const keep = new Set<number>();
@@ -231,6 +239,7 @@ export function findCaption(grey: GreyImage, polarity: Polarity, params: Preproc
       letterCount++;
     }
   }
+  for (const c of absorbed) keep.add(c.label);
   // Marks beside the letters (dots of i and j, punctuation, apostrophes), and letters left out of the grouping
   // because they sit higher or lower (a lone dot forms no line of its own).
   const marks = [...smalls, ...cores.filter((c) => !keep.has(c.label))];
@@ -240,6 +249,11 @@ export function findCaption(grey: GreyImage, polarity: Polarity, params: Preproc
     for (const line of lines) {
       const pad = line.letterHeight * 0.4;
       if (sh > 0.8 * line.letterHeight || sw > 1.5 * line.letterHeight) continue;
+      // Dots, apostrophes and quotes sit high; full stops, commas and the dots of ! and ? sit on the baseline.
+      // A speck half-way up is more often a bit of the picture between letters than a hyphen.
+      const top = line.y0 + 0.45 * (line.y1 - line.y0);
+      const bottom = line.y1 - 0.3 * (line.y1 - line.y0);
+      if (s.y1 > top && s.y0 < bottom) continue;
       if (s.y0 >= line.y0 - pad && s.y1 <= line.y1 + pad && s.x0 >= line.x0 - line.letterHeight && s.x1 <= line.x1 + line.letterHeight) {
         keep.add(s.label);
         break;
@@ -266,7 +280,10 @@ export function bandsOf(lines: TextLine[]): Band[] {
     const lastH = last ? median(last.map((x) => x.letterHeight)) : 0;
     const lastY1 = last ? Math.max(...last.map((x) => x.y1)) : 0;
     const similar = l.letterHeight < 1.6 * lastH && lastH < 1.6 * l.letterHeight;
-    if (last && similar && l.y0 - lastY1 < 1.5 * Math.max(l.letterHeight, lastH)) last.push(l);
+    // Overlapping rows always share a band: each band is cropped and redrawn, so overlapping bands would
+    // draw the same letters twice.
+    const overlapping = last !== undefined && l.y0 <= lastY1;
+    if (last && (overlapping || (similar && l.y0 - lastY1 < 1.5 * Math.max(l.letterHeight, lastH)))) last.push(l);
     else groups.push([l]);
   }
   return groups.map((g) => ({
@@ -299,13 +316,32 @@ export async function renderCaption(
     const w = x1 - x0 + 1;
     const h = y1 - y0 + 1;
     const crop = new Uint8Array(w * h).fill(255);
+    const letter = new Uint8Array(w * h);
     for (let y = y0; y <= y1; y++) {
       const src = y * grey.width;
       const dst = (y - y0) * w;
       for (let x = x0; x <= x1; x++) {
         const lab = found.labels[src + x];
-        if (lab && found.keep.has(lab)) crop[dst + x - x0] = 0;
+        if (lab && found.keep.has(lab)) letter[dst + x - x0] = 1;
       }
+    }
+    if (params.softEdges > 0) {
+      // Keep the picture's own anti-aliased letter edges: the grey values (inverted for light letters) next to
+      // the letters, white everywhere else.
+      const nearLetter = dilateSquare(letter, w, h, params.softEdges);
+      const light = found.polarity === 'light-text';
+      for (let y = y0; y <= y1; y++) {
+        for (let x = x0; x <= x1; x++) {
+          const i = (y - y0) * w + x - x0;
+          if (letter[i]) crop[i] = 0;
+          else if (nearLetter[i]) {
+            const v = grey.data[y * grey.width + x];
+            crop[i] = light ? 255 - v : v;
+          }
+        }
+      }
+    } else {
+      for (let i = 0; i < letter.length; i++) if (letter[i]) crop[i] = 0;
     }
     const scale = Math.max(0.2, Math.min(5, target / Math.max(1, b.letterHeight)));
     const width = Math.max(1, Math.round(w * scale));
