@@ -2,10 +2,10 @@
  * memeguard embed <image|-> [--caption TEXT] [--models DIR] [--json]
  * The encoders' outputs before any head (works on a pack without heads).
  */
-import { MemeguardError } from '../errors.js';
 import { createEngine } from '../inference/engine.js';
 import type { Embeddings } from '../inference/types.js';
-import { parseCli, readImageArg } from './check.js';
+import { oneImageArg, parseCommandLine } from './shared/args.js';
+import { readImageArg } from './shared/read-image.js';
 
 const USAGE = `usage: memeguard embed <image|-> [options]
   <image>            an image file, or - to read it from stdin
@@ -33,7 +33,7 @@ export function formatEmbeddings(e: Embeddings): string {
 export async function run(argv: string[]): Promise<number> {
   // A person at a terminal gets one line per problem; MEMEGUARD_LOG=info|warn|debug shows the structured log too.
   process.env.MEMEGUARD_LOG ??= 'error';
-  const { values, positionals } = parseCli(
+  const { values, positionals } = parseCommandLine(
     {
       args: argv,
       allowPositionals: true,
@@ -50,12 +50,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
-  if (positionals.length !== 1) {
-    throw new MemeguardError('USAGE', positionals.length === 0 ? 'embed needs an image (a file or -)' : 'embed takes one image', {
-      hint: USAGE.split('\n')[0],
-    });
-  }
-  const image = await readImageArg(positionals[0]);
+  const image = await readImageArg(oneImageArg('embed', positionals, USAGE));
   const engine = await createEngine({ packDir: values.models as string | undefined });
   try {
     const e = await engine.embed({ image, caption: values.caption as string | undefined });

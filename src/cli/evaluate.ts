@@ -5,10 +5,11 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { MemeguardError } from '../errors.js';
-import { cacheDirOption, COMMON_OPTIONS, interruptSignal, nonNegativeInt, parseCommandLine, positiveInt, requireData } from '../eval/cli-options.js';
+import { COMMON_OPTIONS, datasetOptions, interruptSignal } from '../eval/cli-options.js';
 import { formatReportTable, predictionsJsonl, reportJson, runEvaluation } from '../eval/evaluate.js';
 import { renderRocPng } from '../eval/plot.js';
 import { progressBar } from '../eval/progress.js';
+import { parseCommandLine } from './shared/args.js';
 
 const USAGE = `usage: memeguard evaluate --data DIR [options]
   --data DIR           a data set: Hateful Memes layout (img/ + dev_seen.jsonl ...) or hateful/ + not_hateful/ folders
@@ -45,10 +46,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
-  const dataDir = requireData(values.data, USAGE);
-  const limit = positiveInt('limit', values.limit);
-  const sample = positiveInt('sample', values.sample);
-  const seed = nonNegativeInt('seed', values.seed) ?? 0;
+  const dataset = datasetOptions(values, USAGE);
   // Loaded only now, so that usage errors and --help do not load ONNX Runtime.
   const { createEngine } = await import('../inference/engine.js');
   const engine = await createEngine({ packDir: values.models });
@@ -56,12 +54,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const report = await runEvaluation({
       engine,
-      dataDir,
-      split: values.split,
-      limit,
-      sample,
-      seed,
-      cacheDir: cacheDirOption(values),
+      ...dataset,
       // An unlabelled split (test_seen, test_unseen) can be scored into --predictions, without metrics.
       allowUnlabeled: values.predictions !== undefined,
       onProgress: progressBar('features'),

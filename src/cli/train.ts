@@ -2,10 +2,10 @@
  * memeguard train --data DIR [--split train] [--models DIR] [--seed N] [--limit N] [--sample N] [--json]
  * Train the heads (text, image, stacking, concat-mlp) on a labelled split and write them into the pack.
  */
-import { MemeguardError } from '../errors.js';
-import { cacheDirOption, COMMON_OPTIONS, interruptSignal, nonNegativeInt, parseCommandLine, positiveInt, requireData } from '../eval/cli-options.js';
+import { COMMON_OPTIONS, datasetOptions, interruptSignal } from '../eval/cli-options.js';
 import { progressBar } from '../eval/progress.js';
 import { runTraining, type TrainingRecord } from '../eval/training.js';
+import { openFraction, parseCommandLine, positiveInt } from './shared/args.js';
 
 const USAGE = `usage: memeguard train --data DIR [options]
   --data DIR         a data set: Hateful Memes layout (img/ + train.jsonl ...) or hateful/ + not_hateful/ folders
@@ -56,19 +56,10 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
-  const dataDir = requireData(values.data, USAGE);
-  const limit = positiveInt('limit', values.limit);
-  const sample = positiveInt('sample', values.sample);
-  const seed = nonNegativeInt('seed', values.seed) ?? 0;
+  const dataset = datasetOptions(values, USAGE);
   const epochs = positiveInt('epochs', values.epochs);
   const hidden = positiveInt('hidden', values.hidden);
-  let heldOutFraction: number | undefined;
-  if (values['held-out'] !== undefined) {
-    heldOutFraction = Number(values['held-out']);
-    if (!(heldOutFraction > 0 && heldOutFraction < 1)) {
-      throw new MemeguardError('USAGE', `--held-out must be a fraction between 0 and 1, got "${values['held-out']}"`);
-    }
-  }
+  const heldOutFraction = openFraction('held-out', values['held-out']);
   // Loaded only now, so that usage errors and --help do not load ONNX Runtime.
   const { createEngine } = await import('../inference/engine.js');
   const engine = await createEngine({ packDir: values.models });
@@ -76,12 +67,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const out = await runTraining({
       engine,
-      dataDir,
-      split: values.split,
-      limit,
-      sample,
-      seed,
-      cacheDir: cacheDirOption(values),
+      ...dataset,
       settings: {
         ...(heldOutFraction !== undefined ? { heldOutFraction } : {}),
         mlp: { ...(epochs !== undefined ? { maxEpochs: epochs } : {}), ...(hidden !== undefined ? { hidden } : {}) },

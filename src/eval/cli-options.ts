@@ -1,34 +1,8 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { nonNegativeInt, positiveInt } from '../cli/shared/args.js';
 import { MemeguardError } from '../errors.js';
 import { defaultCacheDir } from './cache.js';
 
-/** Shared option handling of `memeguard train` and `memeguard evaluate`. */
-
-export function parseCommandLine<T extends ParseArgsConfig>(config: T, usage: string) {
-  try {
-    return parseArgs({ ...config, strict: true });
-  } catch (e) {
-    throw new MemeguardError('USAGE', (e as Error).message.split('\n')[0], { hint: usage.split('\n')[0] });
-  }
-}
-
-export function positiveInt(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const x = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(x) || x < 1) {
-    throw new MemeguardError('USAGE', `--${name} must be a positive integer, got "${raw}"`);
-  }
-  return x;
-}
-
-export function nonNegativeInt(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const x = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(x)) {
-    throw new MemeguardError('USAGE', `--${name} must be a non-negative integer, got "${raw}"`);
-  }
-  return x;
-}
+/** Shared option handling of `memeguard train` and `memeguard evaluate` (general parsing: src/cli/shared/args.ts). */
 
 export function requireData(raw: string | undefined, usage: string): string {
   if (!raw) throw new MemeguardError('USAGE', '--data DIR is required', { hint: usage.split('\n')[0] });
@@ -39,6 +13,30 @@ export function requireData(raw: string | undefined, usage: string): string {
 export function cacheDirOption(values: { cache?: string; 'no-cache'?: boolean }): string | null {
   if (values['no-cache']) return null;
   return values.cache ?? defaultCacheDir();
+}
+
+export interface DatasetOptions {
+  dataDir: string;
+  split: string | undefined;
+  limit: number | undefined;
+  sample: number | undefined;
+  seed: number;
+  cacheDir: string | null;
+}
+
+/** The data set options both commands take from COMMON_OPTIONS (--data, --split, --limit, --sample, --seed, cache). */
+export function datasetOptions(
+  values: { data?: string; split?: string; limit?: string; sample?: string; seed?: string; cache?: string; 'no-cache'?: boolean },
+  usage: string,
+): DatasetOptions {
+  return {
+    dataDir: requireData(values.data, usage),
+    split: values.split,
+    limit: positiveInt('limit', values.limit),
+    sample: positiveInt('sample', values.sample),
+    seed: nonNegativeInt('seed', values.seed) ?? 0,
+    cacheDir: cacheDirOption(values),
+  };
 }
 
 /** An AbortSignal that fires on Ctrl-C, so that a long run stops cleanly (the cache keeps what was computed). */
