@@ -1,4 +1,5 @@
 import { MemeguardError } from '../../errors.js';
+import { downloadWithLimit } from '../shared/limited-download.js';
 
 /** Discord's CDN hosts: the only places the bot downloads from. */
 export const DISCORD_CDN_HOSTS: readonly string[] = ['cdn.discordapp.com', 'media.discordapp.net'];
@@ -42,51 +43,29 @@ export async function downloadImage(
     throw new MemeguardError('DOWNLOAD_FAILED', `refusing to download from ${safeHost(url)}: only Discord's CDN is allowed`);
   }
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   const limitMb = (options.maxBytes / 1048576).toFixed(0);
-  let response: Response;
-  try {
-    response = await fetch(url, { redirect: 'error', signal });
-  } catch (e) {
-    if (timeout.aborted) throw new MemeguardError('TIMEOUT', `the download took longer than ${timeoutMs / 1000} s`, { cause: e });
-    throw new MemeguardError('DOWNLOAD_FAILED', `the image could not be downloaded: ${(e as Error).message}`, { cause: e });
-  }
-  if (!response.ok || !response.body) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new MemeguardError('DOWNLOAD_FAILED', `the image could not be downloaded (HTTP ${response.status})`);
-  }
-  const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > options.maxBytes) {
-    await response.body.cancel().catch(() => undefined);
-    throw new MemeguardError('IMAGE_TOO_LARGE', `the file is ${(declared / 1048576).toFixed(1)} MB; the limit is ${limitMb} MB`);
-  }
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > options.maxBytes) {
-        await reader.cancel().catch(() => undefined);
-        throw new MemeguardError('IMAGE_TOO_LARGE', `the file is over the ${limitMb} MB limit (download stopped)`);
+  const httpError = (response: Response) =>
+    new MemeguardError('DOWNLOAD_FAILED', `the image could not be downloaded (HTTP ${response.status})`);
+  return downloadWithLimit(url, {
+    maxBytes: options.maxBytes,
+    timeoutMs,
+    signal: options.signal,
+    redirect: 'error',
+    checkResponse: (response) => (response.body ? undefined : httpError(response)),
+    errorFor: (f) => {
+      if (f.kind === 'status') return httpError(f.response);
+      if (f.kind === 'too-large') {
+        return f.declared
+          ? new MemeguardError('IMAGE_TOO_LARGE', `the file is ${(f.bytes / 1048576).toFixed(1)} MB; the limit is ${limitMb} MB`)
+          : new MemeguardError('IMAGE_TOO_LARGE', `the file is over the ${limitMb} MB limit (download stopped)`);
       }
-      chunks.push(value);
-    }
-  } catch (e) {
-    if (e instanceof MemeguardError) throw e;
-    if (timeout.aborted) throw new MemeguardError('TIMEOUT', `the download took longer than ${timeoutMs / 1000} s`, { cause: e });
-    throw new MemeguardError('DOWNLOAD_FAILED', `the download broke off: ${(e as Error).message}`, { cause: e });
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+      if (f.timedOut) return new MemeguardError('TIMEOUT', `the download took longer than ${timeoutMs / 1000} s`, { cause: f.error });
+      const why = (f.error as Error).message;
+      return f.stage === 'request'
+        ? new MemeguardError('DOWNLOAD_FAILED', `the image could not be downloaded: ${why}`, { cause: f.error })
+        : new MemeguardError('DOWNLOAD_FAILED', `the download broke off: ${why}`, { cause: f.error });
+    },
+  });
 }
 
 function safeHost(url: string): string {

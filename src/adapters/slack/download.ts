@@ -4,6 +4,7 @@
  * and the byte count while reading, so a huge file is never held in memory.
  */
 import { MemeguardError } from '../../errors.js';
+import { downloadWithLimit } from '../shared/limited-download.js';
 
 export interface SlackDownloadOptions {
   botToken: string;
@@ -43,58 +44,30 @@ export async function downloadSlackFile(rawUrl: string, options: SlackDownloadOp
   if (!isSlackFileHost(url, options.extraHosts)) {
     throw new MemeguardError('DOWNLOAD_FAILED', `refusing to download from ${url.host}: not a Slack file host`);
   }
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  let response: Response;
-  try {
-    response = await fetch(url, { headers: { Authorization: `Bearer ${botToken}` }, redirect: 'follow', signal });
-  } catch (e) {
-    throw abortOrFailure(e, signal, options.signal);
-  }
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new MemeguardError('DOWNLOAD_FAILED', `Slack answered ${response.status} for the file`);
-  }
-  const type = response.headers.get('content-type') ?? '';
-  if (type.startsWith('text/html')) {
-    // Slack serves its sign-in page (status 200) instead of the file when the token is wrong or lacks files:read.
-    await response.body?.cancel();
-    throw new MemeguardError('DOWNLOAD_FAILED', 'Slack sent its sign-in page instead of the file', {
-      hint: 'check SLACK_BOT_TOKEN and the files:read scope',
-    });
-  }
-  const length = Number(response.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(length) && length > maxBytes) {
-    await response.body?.cancel();
-    throw tooLarge(length, maxBytes);
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of response.body ?? []) {
-      total += chunk.byteLength;
-      if (total > maxBytes) {
-        await response.body?.cancel().catch(() => undefined);
-        throw tooLarge(total, maxBytes);
-      }
-      chunks.push(chunk);
-    }
-  } catch (e) {
-    if (e instanceof MemeguardError) throw e;
-    throw abortOrFailure(e, signal, options.signal);
-  }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.byteLength;
-  }
-  return bytes;
+  return downloadWithLimit(url, {
+    maxBytes,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    signal: options.signal,
+    headers: { Authorization: `Bearer ${botToken}` },
+    redirect: 'follow',
+    checkResponse: (response) =>
+      // Slack serves its sign-in page (status 200) instead of the file when the token is wrong or lacks files:read.
+      (response.headers.get('content-type') ?? '').startsWith('text/html')
+        ? new MemeguardError('DOWNLOAD_FAILED', 'Slack sent its sign-in page instead of the file', {
+            hint: 'check SLACK_BOT_TOKEN and the files:read scope',
+          })
+        : undefined,
+    errorFor: (f) => {
+      if (f.kind === 'status') return new MemeguardError('DOWNLOAD_FAILED', `Slack answered ${f.response.status} for the file`);
+      if (f.kind === 'too-large') return tooLarge(f.bytes, maxBytes);
+      return abortOrFailure(f.error, f);
+    },
+  });
 }
 
-function abortOrFailure(e: unknown, signal: AbortSignal, caller?: AbortSignal): MemeguardError {
-  if (caller?.aborted) return new MemeguardError('CANCELLED', 'the download was cancelled', { cause: e });
-  if (signal.aborted) return new MemeguardError('TIMEOUT', 'the file download timed out', { cause: e });
+function abortOrFailure(e: unknown, how: { timedOut: boolean; cancelled: boolean }): MemeguardError {
+  if (how.cancelled) return new MemeguardError('CANCELLED', 'the download was cancelled', { cause: e });
+  if (how.timedOut) return new MemeguardError('TIMEOUT', 'the file download timed out', { cause: e });
   const reason = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e);
   return new MemeguardError('DOWNLOAD_FAILED', `the file download failed: ${reason}`, { cause: e });
 }
