@@ -62,7 +62,9 @@ function mixedCase(s: string): string {
 }
 
 /** The seeded benchmark set: `perStyle` memes of each style (and real-photo classics when photos are installed). */
-export async function generateOcrSet(opts: { perStyle?: number; seed?: number; styles?: BenchStyle[] } = {}): Promise<OcrBenchCase[]> {
+export async function generateOcrSet(
+  opts: { perStyle?: number; seed?: number; styles?: BenchStyle[]; /** font ids to draw from (default: all available) */ fonts?: string[] } = {},
+): Promise<OcrBenchCase[]> {
   const perStyle = opts.perStyle ?? 20;
   const seed = opts.seed ?? 7;
   const photos = findInstalledPhotos();
@@ -75,7 +77,7 @@ export async function generateOcrSet(opts: { perStyle?: number; seed?: number; s
       'plain',
       'no-text',
     ];
-  const fontIds = availableFonts().map((f) => f.id);
+  const fontIds = opts.fonts ?? availableFonts().map((f) => f.id);
   const cases: OcrBenchCase[] = [];
   for (const style of styles) {
     for (let i = 0; i < perStyle; i++) {

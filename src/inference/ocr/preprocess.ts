@@ -43,7 +43,7 @@ export interface PreprocessParams {
   maxLetterFrac: number;
   /** Median letter height (px) in the picture given to tesseract. */
   targetLetterPx: number;
-  /** Keep the picture's grey levels this many px around the letters (0: pure black letters on white). */
+  /** Dark text: keep the picture's grey levels this many px around the letters (0: pure black on white). */
   softEdges: number;
   /** White border (px) around the redrawn caption. */
   border: number;
@@ -63,7 +63,7 @@ export const DEFAULT_PREPROCESS: Readonly<PreprocessParams> = Object.freeze({
   minLetterPx: 7,
   maxLetterFrac: 0.3,
   targetLetterPx: 36,
-  softEdges: 0,
+  softEdges: 1,
   border: 16,
 });
 
@@ -165,19 +165,24 @@ export function findCaption(grey: GreyImage, polarity: Polarity, params: Preproc
     else if (c.area >= 3 && h <= maxH) smalls.push(c);
   }
 
-  // Group letters into lines: similar vertical centre and height.
-  cores.sort((a, b) => a.y0 + a.y1 - (b.y0 + b.y1));
+  // Group letters into lines, left to right: a letter joins the line whose rightmost letter is near it, at a
+  // similar height and vertical centre. Chaining from neighbour to neighbour follows slightly rotated lines.
+  cores.sort((a, b) => a.x0 - b.x0 || a.y0 - b.y0);
   const groups: Component[][] = [];
   for (const c of cores) {
     const cy = (c.y0 + c.y1) / 2;
     const h = c.y1 - c.y0 + 1;
     let best: Component[] | null = null;
+    let bestDy = Infinity;
     for (const g of groups) {
-      const gh = median(g.map((m) => m.y1 - m.y0 + 1));
-      const gy = median(g.map((m) => (m.y0 + m.y1) / 2));
-      if (Math.abs(cy - gy) < 0.45 * Math.max(gh, h) && h < 2.2 * gh && gh < 2.2 * h) {
+      const last = g[g.length - 1];
+      const lh = last.y1 - last.y0 + 1;
+      const gh = Math.max(lh, h);
+      const dy = Math.abs(cy - (last.y0 + last.y1) / 2);
+      const gap = c.x0 - last.x1;
+      if (gap < 3 * gh && dy < 0.45 * gh && h < 2.2 * lh && lh < 2.2 * h && dy < bestDy) {
         best = g;
-        break;
+        bestDy = dy;
       }
     }
     if (best) best.push(c);
@@ -325,18 +330,18 @@ export async function renderCaption(
         if (lab && found.keep.has(lab)) letter[dst + x - x0] = 1;
       }
     }
-    if (params.softEdges > 0) {
-      // Keep the picture's own anti-aliased letter edges: the grey values (inverted for light letters) next to
-      // the letters, white everywhere else.
+    if (params.softEdges > 0 && found.polarity === 'dark-text') {
+      // Dark text on light paper keeps its own anti-aliased edges: the picture's grey values next to the
+      // letters, white everywhere else (measured: fixes b/h confusions on plain text). Light outlined letters are
+      // redrawn binary: next to them is only outline and photograph.
       const nearLetter = dilateSquare(letter, w, h, params.softEdges);
-      const light = found.polarity === 'light-text';
       for (let y = y0; y <= y1; y++) {
         for (let x = x0; x <= x1; x++) {
           const i = (y - y0) * w + x - x0;
           if (letter[i]) crop[i] = 0;
           else if (nearLetter[i]) {
             const v = grey.data[y * grey.width + x];
-            crop[i] = light ? 255 - v : v;
+            crop[i] = v;
           }
         }
       }
