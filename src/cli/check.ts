@@ -4,7 +4,7 @@
  */
 import { createEngine } from '../inference/engine.js';
 import type { Verdict } from '../inference/types.js';
-import { oneImageArg, parseCommandLine, probability } from './shared/args.js';
+import { MEME_OPTIONS, oneImageArg, parseCommandLine, probability } from './shared/args.js';
 import { readImageArg } from './shared/read-image.js';
 
 const USAGE = `usage: memeguard check <image|-> [options]
@@ -47,14 +47,7 @@ export async function run(argv: string[]): Promise<number> {
     {
       args: argv,
       allowPositionals: true,
-      options: {
-        caption: { type: 'string' },
-        models: { type: 'string' },
-        threshold: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        'no-explain': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+      options: { ...MEME_OPTIONS, threshold: { type: 'string' }, 'no-explain': { type: 'boolean', default: false } } as const,
     },
     USAGE,
   );
@@ -63,13 +56,13 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const imageArg = oneImageArg('check', positionals, USAGE);
-  const threshold = probability('threshold', values.threshold as string | undefined);
+  const threshold = probability('threshold', values.threshold);
   const image = await readImageArg(imageArg);
-  const engine = await createEngine({ packDir: values.models as string | undefined });
+  const engine = await createEngine({ packDir: values.models });
   try {
     const v = await engine.analyze({
       image,
-      caption: values.caption as string | undefined,
+      caption: values.caption,
       threshold,
       explain: !values['no-explain'],
     });

@@ -4,7 +4,7 @@
  */
 import { createEngine } from '../inference/engine.js';
 import type { Embeddings } from '../inference/types.js';
-import { oneImageArg, parseCommandLine } from './shared/args.js';
+import { MEME_OPTIONS, oneImageArg, parseCommandLine } from './shared/args.js';
 import { readImageArg } from './shared/read-image.js';
 
 const USAGE = `usage: memeguard embed <image|-> [options]
@@ -37,12 +37,7 @@ export async function run(argv: string[]): Promise<number> {
     {
       args: argv,
       allowPositionals: true,
-      options: {
-        caption: { type: 'string' },
-        models: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+      options: MEME_OPTIONS,
     },
     USAGE,
   );
@@ -51,9 +46,9 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const image = await readImageArg(oneImageArg('embed', positionals, USAGE));
-  const engine = await createEngine({ packDir: values.models as string | undefined });
+  const engine = await createEngine({ packDir: values.models });
   try {
-    const e = await engine.embed({ image, caption: values.caption as string | undefined });
+    const e = await engine.embed({ image, caption: values.caption });
     process.stdout.write((values.json ? JSON.stringify(e) : formatEmbeddings(e)) + '\n');
     return 0;
   } finally {

@@ -67,3 +67,11 @@ export function oneImageArg(command: string, positionals: readonly string[], usa
   }
   return positionals[0];
 }
+
+/** The options of the commands that take one meme (`check`, `embed`): its caption, the pack, JSON output, help. */
+export const MEME_OPTIONS = {
+  caption: { type: 'string' },
+  models: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
