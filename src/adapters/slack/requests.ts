@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { MemeguardError } from '../../errors.js';
+import { SETTING_KEYS } from '../../bot/settings.js';
 import type { ImagePost, IncomingImage, SettingKey } from '../../bot/types.js';
 
 /** The fields of a Slack file object memeguard reads (events, files.info, shortcuts). */
@@ -121,16 +122,6 @@ export function parseEvaluateArguments(text: string): EvaluateArgs {
   return { cancel: false, split, limit };
 }
 
-export const SETTING_KEYS: readonly SettingKey[] = [
-  'enabled',
-  'threshold',
-  'action',
-  'watched-channels',
-  'ignored-channels',
-  'exempt-roles',
-  'mod-log-channel',
-  'explanations',
-];
 
 const CONFIG_USAGE = `usage: /memeguard-config show  |  /memeguard-config set <key> <value>  (keys: ${SETTING_KEYS.join(', ')})`;
 
