@@ -7,6 +7,7 @@ import { open } from 'node:fs/promises';
 import os from 'node:os';
 import type { onnx as onnxT } from 'onnx-proto';
 import { onnx, DataType, elemTypeBytes, elemTypeCode, type ElemType } from './proto.js';
+import { encodeVarint } from '../../inference/onnx/protobuf-scan.js';
 
 /** A dimension: a fixed size, or a name for a dynamic axis ("batch", "sequence"). */
 export type Dim = number | string;
@@ -93,17 +94,8 @@ function rawBytes(t: Initializer): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** Protobuf varint of a non-negative integer (lengths up to 2^53). */
-export function varint(n: number): Uint8Array {
-  const bytes: number[] = [];
-  let v = n;
-  while (v >= 0x80) {
-    bytes.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  bytes.push(v);
-  return Uint8Array.from(bytes);
-}
+/** Protobuf varint of a non-negative integer (lengths up to 2^53): the same encoder the graph surgery uses. */
+export const varint = encodeVarint;
 
 /** Tag byte(s) of a length-delimited field. */
 export function lengthDelimitedTag(field: number): Uint8Array {
