@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MemeguardError } from '../errors.js';
 import { formatBytes } from '../models/format.js';
+import { makePackFolder } from '../models/folder.js';
 import { formatListing, listPacks } from '../models/list.js';
 import { LOCK_FILE } from '../models/lock.js';
 import { createProgressReporter, silentProgress } from '../models/progress.js';
@@ -168,6 +169,7 @@ async function demo(argv: string[]): Promise<number> {
   if (positionals.length > 0) throw new MemeguardError('USAGE', 'models demo takes no PACK', { hint: 'use --dir ROOT' });
   const dir = path.join(path.resolve((values.dir as string | undefined) ?? DEFAULT_MODELS_ROOT), 'demo');
   const { writeDemoPack } = await import('../synth/pack.js');
+  await makePackFolder(dir);
   await writeDemoPack(dir);
   process.stdout.write(
     [

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isMemeguardError, MemeguardError } from '../errors.js';
 import { readPack } from '../inference/pack/load.js';
@@ -6,6 +6,7 @@ import type { PackJson } from '../inference/pack/schema.js';
 import { logger } from '../log.js';
 import { downloadFile, type DownloadOptions } from './download.js';
 import { sha256File } from './hash.js';
+import { makePackFolder } from './folder.js';
 import { HubHttpError, resolveEndpoint, resolveUrl, tokenFromEnv } from './hub.js';
 import { readLock, writeJsonAtomic, writeLock, type LockEntry, type PackLock } from './lock.js';
 import { silentProgress, type ProgressReporter } from './progress.js';
@@ -59,7 +60,7 @@ export async function pullPack(options: PullOptions): Promise<PullResult> {
   const token = options.token ?? tokenFromEnv();
   const progress = options.progress ?? silentProgress;
   const dir = path.resolve(options.root ?? DEFAULT_MODELS_ROOT, recipe.name);
-  await mkdir(dir, { recursive: true });
+  await makePackFolder(dir);
   const release = await claimPackDir(dir);
   try {
     return await pullInto(dir, recipe, variant, endpoint, token, progress, options);
