@@ -173,16 +173,22 @@ export function findCaption(grey: GreyImage, polarity: Polarity, params: Preproc
     const cy = (c.y0 + c.y1) / 2;
     const h = c.y1 - c.y0 + 1;
     let best: Component[] | null = null;
-    let bestDy = Infinity;
+    let bestScore = Infinity;
     for (const g of groups) {
+      // The line's local position and size: its last few letters (so a slightly rotated line is followed).
+      const recent = g.slice(-3);
       const last = g[g.length - 1];
-      const lh = last.y1 - last.y0 + 1;
-      const gh = Math.max(lh, h);
-      const dy = Math.abs(cy - (last.y0 + last.y1) / 2);
+      const rh = median(recent.map((m) => m.y1 - m.y0 + 1));
+      const ry = median(recent.map((m) => (m.y0 + m.y1) / 2));
+      const gh = Math.max(rh, h);
+      const dy = Math.abs(cy - ry);
       const gap = c.x0 - last.x1;
-      if (gap < 3 * gh && dy < 0.45 * gh && h < 2.2 * lh && lh < 2.2 * h && dy < bestDy) {
+      if (gap >= 3 * gh || dy >= 0.45 * gh || h >= 1.7 * rh || rh >= 1.7 * h) continue;
+      // Prefer the line that fits best; longer lines win close calls over stray specks.
+      const score = dy / gh - 0.04 * Math.min(g.length, 5);
+      if (score < bestScore) {
         best = g;
-        bestDy = dy;
+        bestScore = score;
       }
     }
     if (best) best.push(c);
