@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MemeguardError } from '../errors.js';
 import { sha256File } from './hash.js';
@@ -24,11 +24,26 @@ export interface VerifyReport {
   problems: FileProblem[];
 }
 
+/** A pack written by memeguard's own generator (`models demo`, test packs): pack.json's source.generator says so. */
+async function isGeneratedPack(dir: string): Promise<boolean> {
+  try {
+    const pack = JSON.parse(await readFile(path.join(dir, 'pack.json'), 'utf8')) as { source?: { generator?: unknown } };
+    return pack.source?.generator === 'memeguard synth';
+  } catch {
+    return false;
+  }
+}
+
 export async function verifyPack(dir: string): Promise<VerifyReport> {
   const abs = path.resolve(dir);
   const lock = await readLock(abs);
   if (!lock) {
     const exists = await stat(abs).then(() => true, () => false);
+    if (exists && (await isGeneratedPack(abs))) {
+      throw new MemeguardError('PACK_MISSING', `${abs} has no ${LOCK_FILE}: it was written by \`memeguard models demo\` (random weights), not pulled`, {
+        hint: 'only packs fetched by `memeguard models pull` can be verified; `memeguard check --models DIR` shows whether it loads',
+      });
+    }
     throw new MemeguardError('PACK_MISSING', exists ? `${abs} has no ${LOCK_FILE}` : `no model pack at ${abs}`, {
       hint: exists ? 'it was not fetched by `memeguard models pull`; pull it again to get one' : 'run `memeguard models pull`',
     });

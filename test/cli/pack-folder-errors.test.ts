@@ -31,3 +31,16 @@ describe('models demo / pull with a --dir that cannot be written', () => {
     expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
   });
 });
+
+describe('models verify on a demo pack', () => {
+  it('says the pack was written by models demo (not "pull it again"), exit 2, one line', async () => {
+    const root = await tempDir('mg-demo-verify-');
+    expect((await runCli(['models', 'demo', '--dir', root])).code).toBe(0);
+    const r = await runCli(['models', 'verify', 'demo', '--dir', root]);
+    expect(r.code).toBe(2);
+    const lines = humanLines(r.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('written by `memeguard models demo`');
+    expect(lines[0]).not.toContain('pull it again');
+  });
+});
