@@ -172,7 +172,7 @@ async function readJsonlSplit(dir: string, split: string, requireLabels: boolean
       throw invalid(`${where}: label must be 0 or 1, got ${JSON.stringify(label)}`);
     }
     if ((label === undefined || label === null) && requireLabels) {
-      throw invalid(`${where}: item ${JSON.stringify(id)} has no label; split "${split}" cannot be used for metrics or training`, 'use a labelled split such as dev_seen');
+      throw invalid(`${where}: item ${JSON.stringify(id)} has no label; split "${split}" cannot be used for metrics or training`, 'use a labelled split such as dev_seen; `memeguard evaluate --predictions FILE` scores an unlabelled one');
     }
     let imagePath: string | undefined;
     if (img !== undefined) {
