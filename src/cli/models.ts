@@ -11,7 +11,7 @@ import { DEFAULT_MODELS_ROOT, pullPack } from '../models/pull.js';
 import { listRecipes, VARIANTS, type Variant } from '../models/recipe.js';
 import { describeProblems, verifyPack, type VerifyReport } from '../models/verify.js';
 
-/** `memeguard models pull | verify | list` — see docs/MODELS.md. */
+/** `memeguard models pull | verify | list | demo` — see docs/MODELS.md. */
 
 const USAGE = `usage:
   memeguard models pull [PACK] [--dir ROOT] [--endpoint URL] [--variant fp32|fp16|int8] [--force] [--json]
