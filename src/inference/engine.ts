@@ -258,8 +258,12 @@ class MemeEngine implements Engine {
     this.assertOpen();
     const args = checkInput(analyzeInputSchema, input);
     if (this.textReason && this.imageReason) {
-      throw new MemeguardError('NO_HEADS', `the pack at ${this.pack.dir} cannot score anything: ${this.info.warnings.join('; ')}`, {
-        hint: TRAIN_HINT,
+      // Each reason ends with the same "run memeguard train" advice: say it once, in the hint, naming this pack.
+      const bare = (r: string) => r.replace(/: run `memeguard train --data DIR`( again)?$/, '');
+      const [t, i] = [bare(this.textReason), bare(this.imageReason)];
+      const why = t === i ? `text and image: ${t}` : `text: ${t}; image: ${i}`;
+      throw new MemeguardError('NO_HEADS', `the pack at ${this.pack.dir} cannot score anything: ${why}`, {
+        hint: `run \`memeguard train --data DIR --models ${this.pack.dir}\``,
       });
     }
     const timer = new Timer();
