@@ -81,7 +81,10 @@ export class SqliteStore implements ModerationStore {
       const applied = migrate(this.db);
       if (applied.length) logger.info('store migrated', { file, applied });
     } catch (e) {
-      throw new MemeguardError('INTERNAL', `cannot open the database ${file}: ${(e as Error).message}`, {
+      // A bad MEMEGUARD_DB (a folder or file in the way, no permission, not a database) is the operator's input.
+      const errno = (e as NodeJS.ErrnoException).code;
+      const denied = errno === 'EACCES' || errno === 'EPERM' || errno === 'EROFS' || errno === 'SQLITE_READONLY' || errno === 'SQLITE_CANTOPEN';
+      throw new MemeguardError(denied ? 'PERMISSION_DENIED' : 'BAD_INPUT', `cannot open the database ${file}: ${(e as Error).message}`, {
         hint: 'set MEMEGUARD_DB to a writable file',
         cause: e,
       });
