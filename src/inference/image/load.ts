@@ -89,11 +89,11 @@ export async function loadImage(bytes: Uint8Array, limits: Partial<ImageLimits> 
   const fields: Record<string, unknown> = { bytes: bytes.length, sha256 };
 
   if (bytes.length > lim.maxBytes) {
-    refuse(
-      'IMAGE_TOO_LARGE',
-      `the file is ${(bytes.length / MB).toFixed(1)} MB, over the ${(lim.maxBytes / MB).toFixed(0)} MB limit`,
-      fields,
-    );
+    // Readers that cap what they read (the CLI, downloads) hand over exactly maxBytes + 1 bytes: the true size is
+    // unknown then, so do not print the cap as if it were the file's size.
+    const limit = `${(lim.maxBytes / MB).toFixed(0)} MB limit`;
+    const capped = bytes.length === lim.maxBytes + 1;
+    refuse('IMAGE_TOO_LARGE', capped ? `the file is over the ${limit}` : `the file is ${(bytes.length / MB).toFixed(1)} MB, over the ${limit}`, fields);
   }
 
   let sniffed;
