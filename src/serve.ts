@@ -5,7 +5,7 @@ import type { ModerationStore } from './bot/store/types.js';
 import { ADAPTERS, type AdapterFactory, type RunningAdapter } from './adapters/index.js';
 import { loadEnv, type MemeguardEnv } from './config/env.js';
 import { MemeguardError } from './errors.js';
-import { createEngine } from './inference/engine.js';
+import { cannotScoreError, createEngine } from './inference/engine.js';
 import type { Engine } from './inference/types.js';
 import { logger } from './log.js';
 
@@ -40,6 +40,13 @@ export async function startServer(options: ServeOptions = {}): Promise<Server> {
   } catch (e) {
     if (!options.store) await store.close();
     throw e;
+  }
+  // A pack that cannot score anything (e.g. the default pack right after `models pull`, before `train`) would answer
+  // every image post with an error: refuse to start instead.
+  if (engine.info.cannotScore) {
+    if (!options.engine) await engine.close().catch(() => {});
+    if (!options.store) await store.close();
+    throw cannotScoreError(engine.info);
   }
   const moderator = new Moderator({
     engine,

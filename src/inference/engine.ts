@@ -257,15 +257,7 @@ class MemeEngine implements Engine {
   async analyze(input: AnalyzeInput): Promise<Verdict> {
     this.assertOpen();
     const args = checkInput(analyzeInputSchema, input);
-    if (this.textReason && this.imageReason) {
-      // Each reason ends with the same "run memeguard train" advice: say it once, in the hint, naming this pack.
-      const bare = (r: string) => r.replace(/: run `memeguard train --data DIR`( again)?$/, '');
-      const [t, i] = [bare(this.textReason), bare(this.imageReason)];
-      const why = t === i ? `text and image: ${t}` : `text: ${t}; image: ${i}`;
-      throw new MemeguardError('NO_HEADS', `the pack at ${this.pack.dir} cannot score anything: ${why}`, {
-        hint: `run \`memeguard train --data DIR --models ${this.pack.dir}\``,
-      });
-    }
+    if (this.info.cannotScore) throw cannotScoreError(this.info);
     const timer = new Timer();
     try {
       const r = await this.run(args.image, args.caption, timer);
@@ -471,6 +463,12 @@ export async function createEngine(opts: EngineOptions = {}): Promise<LocalEngin
     fingerprint: await packFingerprint(pack),
     warnings,
   };
+  if (reasons.text && reasons.image) {
+    // Each reason ends with the same "run memeguard train" advice: say it once (in the error's hint).
+    const bare = (r: string) => r.replace(/: run `memeguard train --data DIR`( again)?$/, '');
+    const [t, i] = [bare(reasons.text), bare(reasons.image)];
+    info.cannotScore = t === i ? `text and image: ${t}` : `text: ${t}; image: ${i}`;
+  }
   for (const w of warnings) logger.warn('model pack', { pack: pack.dir, warning: w });
   logger.info('engine ready', {
     pack: pack.dir,
@@ -481,6 +479,16 @@ export async function createEngine(opts: EngineOptions = {}): Promise<LocalEngin
     batch,
   });
   return new MemeEngine(info, pack, heads, models.text, models.image, rule, batch, opts.ocr, reasons);
+}
+
+/**
+ * The NO_HEADS error of a pack that can score neither modality (info.cannotScore set): what analyze throws, and
+ * what `serve` refuses to start with (every post would otherwise be answered with this error).
+ */
+export function cannotScoreError(info: Pick<EngineInfo, 'packDir' | 'cannotScore'>): MemeguardError {
+  return new MemeguardError('NO_HEADS', `the pack at ${info.packDir} cannot score anything: ${info.cannotScore ?? 'no scorable model'}`, {
+    hint: `run \`memeguard train --data DIR --models ${info.packDir}\``,
+  });
 }
 
 let shared: Promise<Engine> | null = null;

@@ -94,6 +94,8 @@ export interface EngineInfo {
   fingerprint: string;
   /** Why a modality cannot be scored, e.g. "no heads: run memeguard train". */
   warnings: string[];
+  /** Set when the pack can score neither modality (analyze throws NO_HEADS): why, e.g. "text and image: pack has no heads". */
+  cannotScore?: string;
 }
 
 export interface Engine {
