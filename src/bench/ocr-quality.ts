@@ -275,7 +275,10 @@ async function main(): Promise<void> {
   });
   const pipeline: ReadCaptionOptions = {};
   if (values.psm) pipeline.psm = Number(values.psm) as PageSegMode;
-  if (values['target-px']) pipeline.preprocess = { targetLetterPx: Number(values['target-px']) };
+  if (values['target-px']) {
+    const px = Number(values['target-px']);
+    pipeline.preprocess = { targetLetterPx: px, targetLightLetterPx: px };
+  }
   if (values['soft-edges']) pipeline.preprocess = { ...pipeline.preprocess, softEdges: Number(values['soft-edges']) };
   if (values['second-share']) pipeline.secondVariantShare = Number(values['second-share']);
   const report = await runOcrQuality({

@@ -41,8 +41,10 @@ export interface PreprocessParams {
   /** Letter height bounds, as fractions of the working picture's height (min also >= minLetterPx). */
   minLetterPx: number;
   maxLetterFrac: number;
-  /** Median letter height (px) in the picture given to tesseract. */
+  /** Median letter height (px) of dark text in the picture given to tesseract. */
   targetLetterPx: number;
+  /** The same for light outlined letters (measured: they read best a little smaller, see docs/OCR.md). */
+  targetLightLetterPx: number;
   /** Dark text: keep the picture's grey levels this many px around the letters (0: pure black on white). */
   softEdges: number;
   /** White border (px) around the redrawn caption. */
@@ -63,6 +65,7 @@ export const DEFAULT_PREPROCESS: Readonly<PreprocessParams> = Object.freeze({
   minLetterPx: 7,
   maxLetterFrac: 0.3,
   targetLetterPx: 36,
+  targetLightLetterPx: 30,
   softEdges: 1,
   border: 16,
 });
@@ -316,7 +319,7 @@ export async function renderCaption(
   found: FoundCaption,
   params: PreprocessParams = DEFAULT_PREPROCESS,
 ): Promise<{ png: Buffer; width: number; height: number }> {
-  const target = params.targetLetterPx;
+  const target = found.polarity === 'light-text' ? params.targetLightLetterPx : params.targetLetterPx;
   const pieces: Array<{ data: Buffer; width: number; height: number }> = [];
   for (const b of bandsOf(found.lines)) {
     const margin = Math.ceil(b.letterHeight * 0.3);
