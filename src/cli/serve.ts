@@ -33,7 +33,12 @@ export async function run(argv: string[]): Promise<number> {
     ...(values.models ? { MEMEGUARD_MODELS: values.models } : {}),
     ...(values.db ? { MEMEGUARD_DB: values.db } : {}),
   });
-  const server = await startServer({ env });
+  const server = await startServer({ env }).catch((e: unknown) => {
+    // A failed start can leave a client's retry timers behind (bolt re-tries auth.test for minutes): the error is
+    // reported by the caller; then the process ends instead of hanging on them.
+    setTimeout(() => process.exit(), 2_000).unref();
+    throw e;
+  });
   logger.info('serving', { adapters: server.adapters.map((a) => a.name) });
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));

@@ -64,6 +64,24 @@ function errorMessage(e: unknown): SlackMessage {
   return renderReply({ kind: 'error', code: err.code, text: err.toLine() });
 }
 
+/** The HTTP receiver could not listen on PORT: the operator's setting, said in one line. */
+function listenError(e: unknown, port: number): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    return new MemeguardError('BAD_INPUT', `cannot listen on port ${port} for Slack events: the port is already in use`, {
+      hint: 'set PORT to a free port, or stop what is using it',
+      cause: e,
+    });
+  }
+  if (code === 'EACCES') {
+    return new MemeguardError('PERMISSION_DENIED', `cannot listen on port ${port} for Slack events: permission denied`, {
+      hint: 'set PORT to 1024 or above',
+      cause: e,
+    });
+  }
+  return e;
+}
+
 export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   const { config, moderator } = options;
   const adminCacheMs = options.adminCacheMs ?? 60_000;
@@ -344,7 +362,13 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         logger.info('slack connected (Socket Mode)');
         return { transport: 'socket' };
       }
-      const server = (await app.start(config.port)) as { address(): { port: number } | string | null };
+      let server: { address(): { port: number } | string | null };
+      try {
+        server = (await app.start(config.port)) as typeof server;
+      } catch (e) {
+        await app.stop().catch(() => undefined);
+        throw listenError(e, config.port);
+      }
       const address = server.address();
       const listening = typeof address === 'object' && address ? address.port : config.port;
       logger.info('slack listening (Events API)', { port: listening });
