@@ -206,13 +206,12 @@ export function formatReportTable(report: EvaluationReport): string {
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => row[c].length)));
   const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   const pos = report.predictions.filter((p) => p.label === 1).length;
+  const labelled = report.predictions.some((p) => p.label !== null);
   const out = [
-    `split ${report.split} of ${report.data}: ${report.n} items (${pos} hateful), pack ${report.pack.name}, threshold ${report.threshold}`,
-    '',
-    line(header),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...body.map(line),
+    `split ${report.split} of ${report.data}: ${report.n} items (${labelled ? `${pos} hateful` : 'no labels'}), pack ${report.pack.name}, threshold ${report.threshold}`,
   ];
+  // An unlabelled split (evaluate --predictions on a test split) has no rows: no empty table under the header.
+  if (report.rows.length > 0) out.push('', line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line));
   for (const w of report.warnings) out.push(`note: ${w}`);
   return out.join('\n');
 }
