@@ -53,6 +53,8 @@ export const benchReportSchema = z.object({
     dir: z.string(),
     name: z.string(),
     generated: z.boolean(),
+    /** Reading both models and creating their sessions (graph optimisation included). */
+    loadMs: z.number(),
     textOnnxMb: z.number().nullable(),
     imageOnnxMb: z.number().nullable(),
   }),
@@ -124,7 +126,7 @@ export function formatBenchReport(r: BenchReport): string {
   L.push(`memeguard bench${r.quick ? ' (quick)' : ''} — ${r.startedAt}`);
   L.push(`machine: ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, node ${r.machine.node}, onnxruntime ${r.machine.onnxruntime}`);
   L.push(`load average at start ${r.machine.loadAverageStart.map((x) => x.toFixed(2)).join(' ')}, at end ${r.machine.loadAverageEnd.map((x) => x.toFixed(2)).join(' ')}`);
-  L.push(`pack: ${r.pack.name} (${r.pack.dir}) text ${r.pack.textOnnxMb ?? '-'} MB, image ${r.pack.imageOnnxMb ?? '-'} MB`);
+  L.push(`pack: ${r.pack.name} (${r.pack.dir}) text ${r.pack.textOnnxMb ?? '-'} MB, image ${r.pack.imageOnnxMb ?? '-'} MB, loaded in ${r.pack.loadMs} ms`);
   L.push(
     `settings: provider ${s.executionProvider}, ORT intra-op threads ${s.intraOpThreads}, inter-op ${s.interOpThreads}, ` +
       `spinning ${s.allowSpinning}, OCR workers ${s.ocrWorkers}, batch ≤${s.batch.maxSize} / ${s.batch.maxWaitMs} ms, explain ${s.explain ? 'on' : 'off'}`,

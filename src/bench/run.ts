@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Moderator } from '../bot/moderator.js';
+import { MemeguardError } from '../errors.js';
 import { SqliteStore } from '../bot/store/sqlite.js';
 import type { ImagePost, PlatformPort } from '../bot/types.js';
 import { resolveBatchOptions, type BatchOptions } from '../inference/batcher.js';
@@ -120,7 +121,24 @@ async function drive(engine: Engine, memes: BenchMeme[], total: number, concurre
   return { seconds: (performance.now() - start) / 1000, latency: lat };
 }
 
+/** What a run holds open, so that a failure half-way still stops the OCR workers and engines. */
+interface Resources {
+  pool?: OcrPool;
+  engines: Engine[];
+}
+
 export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
+  const res: Resources = { engines: [] };
+  try {
+    return await measure(opts, res);
+  } finally {
+    for (const e of res.engines) await e.close().catch(() => undefined);
+    await res.pool?.close().catch(() => undefined);
+    await releaseSharedSessions();
+  }
+}
+
+async function measure(opts: BenchOptions, res: Resources): Promise<BenchReport> {
   const say = opts.onProgress ?? (() => undefined);
   const it = iterations(opts);
   const explain = opts.explain ?? false;
@@ -148,16 +166,21 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     intraOpThreads: opts.threads ?? env.intraOpThreads,
   };
   const batchOn = resolveBatchOptions(opts.batch);
-  const pool = new OcrPool({ workers: opts.ocrWorkers });
 
   say('loading the models ...');
+  const loadStarted = performance.now();
   const [text, image] = await Promise.all([
     pack.json.text ? loadTextModel(pack.dir, pack.json.text, settings) : undefined,
     pack.json.image ? loadImageModel(pack.dir, pack.json.image, settings) : undefined,
   ]);
-  if (!text || !image) throw new Error('bench needs a pack with both a text and an image model');
+  const loadMs = Math.round(performance.now() - loadStarted);
+  if (!text || !image) {
+    throw new MemeguardError('PACK_INVALID', `${pack.dir}: the bench needs a pack with both a text and an image model`);
+  }
   const heads = pack.json.heads ? await readHeads(path.resolve(pack.dir, pack.json.heads)) : undefined;
   const tokens = memes.map((m) => text.tokenizer.encode(m.caption).length);
+  const pool = new OcrPool({ workers: opts.ocrWorkers });
+  res.pool = pool;
 
   // ---------------------------------------------------------------- stages, each alone
   say(`stages: ${it.stageReps} memes, one at a time ...`);
@@ -234,6 +257,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   // ---------------------------------------------------------------- end to end, idle engine
   say(`end to end: ${it.e2eReps} memes, one at a time ...`);
   const engineOn = await createEngine({ packDir: pack.dir, device: opts.device, threads: opts.threads, batch: batchOn, ocr: pool });
+  res.engines.push(engineOn);
   const engineOff = await createEngine({
     packDir: pack.dir,
     device: opts.device,
@@ -241,6 +265,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     batch: { maxSize: 1, maxWaitMs: 0 },
     ocr: pool,
   });
+  res.engines.push(engineOff);
   for (const e of [engineOn, engineOff]) await e.analyze({ image: memes[0].image, explain });
   const rssAfterLoad = rssMb();
   const e2e: number[] = [];
@@ -369,6 +394,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
       dir: pack.dir,
       name: pack.json.name,
       generated,
+      loadMs,
       textOnnxMb: pack.json.text ? await fileMb(path.join(pack.dir, pack.json.text.path, pack.json.text.onnx)) : null,
       imageOnnxMb: pack.json.image ? await fileMb(path.join(pack.dir, pack.json.image.path, pack.json.image.onnx)) : null,
     },

@@ -91,6 +91,8 @@ describe('memeguard bench --quick on a tiny pack', () => {
     expect(report.memory.soak!.map((s) => s.memes)).toEqual([6]);
     expect(report.memory.peakRssMb).toBeGreaterThanOrEqual(report.memory.rssAfterLoadMb);
     expect(report.machine.cpus).toBeGreaterThan(0);
+    expect(report.pack.loadMs).toBeGreaterThan(0);
+    expect(report.settings.allowSpinning).toBe(false);
   });
 
   it('formats the report for people', () => {
@@ -100,10 +102,14 @@ describe('memeguard bench --quick on a tiny pack', () => {
     }
   });
 
-  it('refuses bad options with a USAGE error', async () => {
+  it('refuses bad options with a USAGE error and an unusable pack with a pack error', async () => {
     await expect(run(['--concurrency', '1,x'])).rejects.toMatchObject({ code: 'USAGE' });
     await expect(run(['--threads', '-1'])).rejects.toMatchObject({ code: 'USAGE' });
     await expect(run(['--bogus'])).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(run(['--models', path.join(tmp, 'no-such-pack'), '--quick'])).rejects.toMatchObject({ code: 'PACK_MISSING' });
+    const textOnly = await writeTinyPack(path.join(tmp, 'text-only'), { image: null });
+    const r = capture(() => run(['--models', textOnly, '--quick']));
+    await expect(r).rejects.toMatchObject({ code: 'PACK_INVALID', message: expect.stringContaining('both a text and an image model') });
     const help = await capture(() => run(['--help']));
     expect(help.value).toBe(0);
     expect(help.out).toContain('--models DIR');
