@@ -80,9 +80,13 @@ export async function readCaption(image: Uint8Array, reader: PageReader, opts: R
   };
 }
 
-/** The baseline: tesseract.js on the image as given (automatic page segmentation), no preprocessing or cleaning. */
-export async function readRaw(image: Uint8Array, reader: PageReader): Promise<OcrResult> {
+/**
+ * The baseline: tesseract.js on the image as given (automatic page segmentation), no preprocessing or cleaning.
+ * The bytes are still checked by the image loader first, so bad input is refused the same way.
+ */
+export async function readRaw(image: Uint8Array, reader: PageReader, limits?: Partial<ImageLimits>): Promise<OcrResult> {
   const started = performance.now();
+  await loadImage(image, limits);
   const page = await reader.readPage(Buffer.from(image.buffer, image.byteOffset, image.byteLength), 3);
   const lines = page.lines
     .map((l) => ({ text: l.text.trim(), confidence: Math.round(l.confidence * 10) / 10 }))

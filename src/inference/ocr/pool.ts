@@ -85,7 +85,7 @@ export class OcrPool implements PageReader {
 
   /** Plain tesseract.js on the image as given: the baseline the pipeline is measured against. */
   async recognizeRaw(image: Uint8Array, opts: { timeoutMs?: number } = {}): Promise<OcrResult> {
-    return readRaw(image, { readPage: (png, psm) => this.readPage(png, psm, opts.timeoutMs) });
+    return readRaw(image, { readPage: (png, psm) => this.readPage(png, psm, opts.timeoutMs) }, this.pipeline.limits);
   }
 
   stats(): OcrPoolStats {

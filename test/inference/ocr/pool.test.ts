@@ -92,6 +92,8 @@ describe('OcrPool', () => {
     const p = pool({ workers: 1 });
     const bad = await p.recognize(Buffer.from('not an image at all')).catch((e: unknown) => e);
     expect(isMemeguardError(bad) && bad.code).toBe('NOT_AN_IMAGE');
+    const badRaw = await p.recognizeRaw(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>')).catch((e: unknown) => e);
+    expect(isMemeguardError(badRaw) && badRaw.code).toBe('UNSUPPORTED_IMAGE');
     const truncated = await p.recognize(plainMeme.subarray(0, 200)).catch((e: unknown) => e);
     expect(isMemeguardError(truncated) && truncated.code).toMatch(/CORRUPT_IMAGE|BAD_INPUT/);
     const noModel = pool({ workers: 1, langPath: '/nonexistent/tessdata' });
