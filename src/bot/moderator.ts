@@ -1,4 +1,4 @@
-import { MemeguardError, asMemeguardError } from '../errors.js';
+import { MemeguardError, asMemeguardError, type ErrorCode } from '../errors.js';
 import type { Engine, Verdict } from '../inference/types.js';
 import { logger } from '../log.js';
 import type { EvaluationRunner } from './evaluation.js';
@@ -58,6 +58,22 @@ interface RunningEvaluation {
   controller: AbortController;
   requesterId: string;
 }
+
+/**
+ * Failures whose message is about the poster's own file, and safe to show them. Any other failure (the pack, the
+ * engine, an internal error) may name server paths or internals: the poster gets a neutral sentence, the mod-log
+ * note and the log keep the details.
+ */
+const POSTER_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'EMPTY_FILE',
+  'NOT_AN_IMAGE',
+  'UNSUPPORTED_IMAGE',
+  'IMAGE_TOO_LARGE',
+  'CORRUPT_IMAGE',
+  'DOWNLOAD_FAILED',
+  'BAD_INPUT',
+  'TIMEOUT',
+]);
 
 /**
  * The platform-neutral moderator: per-workspace policy, judging with the repeat-image cache, the audit trail,
@@ -204,7 +220,9 @@ export class Moderator implements ModeratorApi {
       message: {
         kind: 'error',
         code: err.code,
-        text: `memeguard could not check ${image.name ? `“${image.name}”` : 'your image'}: ${err.toLine()}`,
+        text: POSTER_CODES.has(err.code)
+          ? `memeguard could not check ${image.name ? `“${image.name}”` : 'your image'}: ${err.toLine()}`
+          : `memeguard could not check ${image.name ? `“${image.name}”` : 'your image'} because of a problem on memeguard's side, not with your image`,
       },
     });
     if (settings.modLogChannel) {
