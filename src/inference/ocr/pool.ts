@@ -20,6 +20,8 @@ export interface OcrPoolOptions {
   recycleAfter?: number;
   /** Per-job limit in ms (default 15000). */
   timeoutMs?: number;
+  /** Limit for starting a worker (loading the model), in ms (default 60000). */
+  startTimeoutMs?: number;
   /** Folder with eng.traineddata.gz (default: @tesseract.js-data/eng 4.0.0_best_int). */
   langPath?: string;
   /** Pipeline options (preprocessing, cleaning, image limits). */
@@ -52,6 +54,7 @@ export class OcrPool implements PageReader {
   readonly size: number;
   readonly recycleAfter: number;
   readonly timeoutMs: number;
+  readonly startTimeoutMs: number;
   private readonly langPath?: string;
   private readonly pipeline: ReadCaptionOptions;
   private readonly createWorker: (opts: { langPath?: string }) => Promise<TesseractWorkerLike>;
@@ -66,6 +69,7 @@ export class OcrPool implements PageReader {
     this.size = Math.max(1, Math.floor(opts.workers ?? Math.min(4, cores)));
     this.recycleAfter = Math.max(1, Math.floor(opts.recycleAfter ?? 100));
     this.timeoutMs = Math.max(1, opts.timeoutMs ?? 15_000);
+    this.startTimeoutMs = Math.max(1, opts.startTimeoutMs ?? 60_000);
     this.langPath = opts.langPath;
     this.pipeline = opts.pipeline ?? {};
     this.createWorker = opts.createWorker ?? ((o) => createTesseractWorker(o));
@@ -98,7 +102,7 @@ export class OcrPool implements PageReader {
       const slot = await this.acquire();
       let timer: NodeJS.Timeout | undefined;
       try {
-        const worker = await slot.ready;
+        const worker = await this.started(slot);
         const timeout = new Promise<never>((_, reject) => {
           timer = setTimeout(
             () => reject(new MemeguardError('TIMEOUT', `OCR took longer than ${timeoutMs} ms and was stopped`)),
@@ -118,12 +122,27 @@ export class OcrPool implements PageReader {
         }
         const reason = e instanceof Error ? e.message : String(e);
         logger.warn('ocr worker failed; replacing it', { worker: slot.id, reason, attempt });
-        if (attempt >= 1 || this.closed) {
-          throw new MemeguardError('INTERNAL', `OCR failed: ${reason}`, { cause: e });
-        }
+        if (this.closed) throw new MemeguardError('CANCELLED', 'the OCR pool was closed during the job', { cause: e });
+        if (attempt >= 1) throw new MemeguardError('INTERNAL', `OCR failed: ${reason}`, { cause: e });
       } finally {
         if (timer) clearTimeout(timer);
       }
+    }
+  }
+
+  /** The slot's worker, once started; a start that hangs fails with TIMEOUT after startTimeoutMs. */
+  private async started(slot: Slot): Promise<TesseractWorkerLike> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new MemeguardError('TIMEOUT', `the OCR worker did not start within ${this.startTimeoutMs} ms`)),
+        this.startTimeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([slot.ready, limit]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -187,6 +206,14 @@ export class OcrPool implements PageReader {
     const slots = this.slots;
     this.slots = [];
     for (const w of this.waiting.splice(0)) w.reject(new MemeguardError('CANCELLED', 'the OCR pool is closed'));
-    await Promise.all(slots.map((s) => s.ready.then((w) => w.terminate()).catch(() => {})));
+    // A worker still starting is terminated when it is ready; close() does not wait longer than the start limit.
+    const ended = Promise.all(slots.map((s) => s.ready.then((w) => w.terminate()).catch(() => {})));
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.startTimeoutMs);
+      timer.unref();
+    });
+    await Promise.race([ended, limit]);
+    clearTimeout(timer);
   }
 }

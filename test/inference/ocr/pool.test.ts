@@ -101,10 +101,23 @@ describe('OcrPool', () => {
     expect(isMemeguardError(err) && err.code).toBe('MODEL_INVALID');
   });
 
-  it('fails jobs after close with CANCELLED', async () => {
+  it('fails jobs after close, and jobs in flight at close, with CANCELLED', async () => {
     const p = pool({ workers: 1 });
     await p.close();
     const err = await p.recognize(plainMeme).catch((e: unknown) => e);
     expect(isMemeguardError(err) && err.code).toBe('CANCELLED');
+    const q = pool({ workers: 1 });
+    const inFlight = q.recognize(classicMeme).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    await q.close();
+    const e2 = await inFlight;
+    expect(isMemeguardError(e2) && e2.code).toBe('CANCELLED');
+  });
+
+  it('a worker that never finishes starting fails the job with TIMEOUT', async () => {
+    const p = pool({ workers: 1, startTimeoutMs: 50, createWorker: () => new Promise<never>(() => {}) });
+    const err = await p.recognize(plainMeme).catch((e: unknown) => e);
+    expect(isMemeguardError(err) && err.code).toBe('TIMEOUT');
+    expect((err as Error).message).toMatch(/did not start within 50 ms/);
   });
 });
