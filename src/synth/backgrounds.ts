@@ -1,18 +1,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { mulberry32 } from '../util/random.js';
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same picture on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG of src/util/random.ts (mulberry32): the same seed gives the same picture on every machine. */
+export const rng = mulberry32;
 
 export type BackgroundKind = 'photo' | 'flat' | 'noise';
 
