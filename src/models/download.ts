@@ -93,6 +93,8 @@ class RetryableFailure extends Error {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Tries before a host that cannot be reached at all is given up on (usually offline, not flaky). */
+const UNREACHABLE_TRIES = 3;
 const CONNECT_CODES = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -185,7 +187,9 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
   for (let attempt = 0; attempt <= retries; attempt++) {
     if (attempt > 0) {
       const wait = Math.min(30_000, lastFailure?.retryAfterMs ?? backoff * 2 ** (attempt - 1));
-      options.progress?.note(`${lastFailure?.message ?? 'failed'}; retry ${attempt}/${retries} in ${(wait / 1000).toFixed(1)}s`);
+      // An unreachable host gets three tries in all (see below), so say "of 2" retries then, not "of 4".
+      const planned = lastFailure?.kind === 'unreachable' ? Math.min(retries, UNREACHABLE_TRIES - 1) : retries;
+      options.progress?.note(`${lastFailure?.message ?? 'failed'}; retry ${Math.min(attempt, planned)}/${planned} in ${(wait / 1000).toFixed(1)}s`);
       logger.warn('download retry', { file: label, attempt, reason: lastFailure?.message });
       await sleep(wait, options.signal);
     }
@@ -341,7 +345,7 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
         const kind: FailureKind = code === undefined || CONNECT_CODES.has(code) ? 'unreachable' : 'dropped';
         lastFailure = new RetryableFailure(kind, `cannot connect (${describeCause(e)})`);
         // A host that cannot be reached at all is usually offline, not flaky: give up after three tries.
-        if (kind === 'unreachable' && ++unreachable >= 3) break;
+        if (kind === 'unreachable' && ++unreachable >= UNREACHABLE_TRIES) break;
       } else {
         lastFailure = new RetryableFailure('dropped', `${(e as Error).message}`);
       }
@@ -397,7 +401,7 @@ function finalFailure(
       return new MemeguardError(
         'DOWNLOAD_FAILED',
         `cannot reach the hub at ${options.ref.endpoint} — ${failure.message} after ${tries}; are you offline?`,
-        { hint: 'check the network, or set HF_ENDPOINT (or --endpoint) to a reachable mirror' },
+        { hint: 'check the network, or set HF_ENDPOINT (or --endpoint) to a reachable mirror; to try memeguard offline, `memeguard models demo` writes a tiny random-weight pack' },
       );
     case 'timeout':
       return new MemeguardError('DOWNLOAD_FAILED', `download of ${label} timed out (${failure.message}) after ${tries}`, {

@@ -221,7 +221,7 @@ async function fetchOne(
   } catch (e) {
     if (f.optional && e instanceof HubHttpError && e.isMissingFile) return 'absent';
     const err = isMemeguardError(e) ? e : new MemeguardError('DOWNLOAD_FAILED', `${f.path}: ${(e as Error).message}`, { cause: e });
-    logger.error('models pull failed', { code: err.code, file: f.path, repo: f.repo, revision: f.revision, error: err.message });
+    logger.warn('models pull failed', { code: err.code, file: f.path, repo: f.repo, revision: f.revision, error: err.message });
     throw err;
   }
 }

@@ -44,3 +44,17 @@ describe('models verify on a demo pack', () => {
     expect(lines[0]).not.toContain('pull it again');
   });
 });
+
+describe('models pull with the hub unreachable', () => {
+  it('progress lines that count the tries it really makes, then one error line; no JSON log lines', async () => {
+    const root = await tempDir('mg-pull-offline-');
+    const r = await runCli(['models', 'pull', '--dir', root, '--endpoint', 'http://127.0.0.1:9'], { env: { HF_HUB_OFFLINE: undefined } });
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('{'))).toEqual([]);
+    expect(lines.filter((l) => l.startsWith('memeguard:'))).toEqual([
+      expect.stringMatching(/^memeguard: cannot reach the hub at http:\/\/127\.0\.0\.1:9 — cannot connect \(.*\) after 3 tries; are you offline\?.*memeguard models demo/),
+    ]);
+    expect(lines.filter((l) => /retry \d\/\d/.test(l)).map((l) => /retry (\d\/\d)/.exec(l)![1])).toEqual(['1/2', '2/2']);
+  });
+});
