@@ -16,6 +16,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   bench: { summary: 'measure the speed of the whole pipeline', load: () => import('./cli/bench.js') },
 };
 
+const LONG_RUNNING = new Set(['serve', 'bench']);
+
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
@@ -30,6 +32,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) throw new MemeguardError('USAGE', `unknown command "${name}"`, { hint: 'memeguard --help lists them' });
+  // One-shot commands talk to a person: one line per problem (and their own progress), not the structured log.
+  // The long-running ones (serve, bench) keep it at info. MEMEGUARD_LOG=info|warn|debug shows it everywhere.
+  if (!LONG_RUNNING.has(name)) process.env.MEMEGUARD_LOG ??= 'error';
   const mod = await command.load();
   return mod.run(rest);
 }

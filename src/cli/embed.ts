@@ -31,8 +31,6 @@ export function formatEmbeddings(e: Embeddings): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  // A person at a terminal gets one line per problem; MEMEGUARD_LOG=info|warn|debug shows the structured log too.
-  process.env.MEMEGUARD_LOG ??= 'error';
   const { values, positionals } = parseCommandLine(
     {
       args: argv,

@@ -47,6 +47,10 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const dataset = datasetOptions(values, USAGE);
+  if (values.plot !== undefined && !/\.png$/i.test(values.plot)) {
+    // Checked before the run, so a long evaluation never ends in a file of the wrong kind.
+    throw new MemeguardError('USAGE', `--plot writes a PNG image: give a file name ending in .png, got "${values.plot}"`);
+  }
   // Loaded only now, so that usage errors and --help do not load ONNX Runtime.
   const { createEngine } = await import('../inference/engine.js');
   const engine = await createEngine({ packDir: values.models });

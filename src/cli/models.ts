@@ -45,9 +45,6 @@ function parse<O extends typeof COMMON | typeof PULL_OPTIONS>(argv: string[], op
 }
 
 export async function run(argv: string[]): Promise<number> {
-  // A person at a terminal gets the progress lines and one line per problem (as check and embed do);
-  // MEMEGUARD_LOG=info|warn|debug shows the structured log too.
-  process.env.MEMEGUARD_LOG ??= 'error';
   const [sub, ...rest] = argv;
   if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
     process.stdout.write(USAGE + '\n');

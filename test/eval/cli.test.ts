@@ -110,5 +110,11 @@ describe('memeguard train then evaluate on a generated data set with a tiny pack
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/unknown split "nope".*available splits: dev_seen, test_unseen, train/);
     expect(existsSync(path.join(pack, 'heads.json'))).toBe(true);
+    // --plot that is not a .png is refused before any work, in one line
+    const badPlot = await memeguard(['evaluate', '--data', data, '--models', pack, '--plot', path.join(root, 'roc.txt')]);
+    expect(badPlot.code).toBe(1);
+    expect(badPlot.stderr.trim().split('\n')).toHaveLength(1);
+    expect(badPlot.stderr).toMatch(/--plot writes a PNG image/);
+    expect(existsSync(path.join(root, 'roc.txt'))).toBe(false);
   });
 });
