@@ -262,11 +262,12 @@ export class Moderator implements ModeratorApi {
     ref: WorkspaceRef,
     bytes: Uint8Array,
     settings: WorkspaceSettings,
+    explain: boolean | 'hateful',
   ): Promise<{ summary: VerdictSummary; sha: string; verdict?: Verdict; cachedFrom?: number }> {
     const sha = sha256Hex(bytes);
     const previous = await this.store.findVerdictBySha(ref, sha, this.engine.info.fingerprint);
     if (previous) return { summary: summarizeRecord(previous, settings.threshold), sha, cachedFrom: previous.id };
-    const verdict = await this.engine.analyze({ image: bytes, threshold: settings.threshold ?? undefined });
+    const verdict = await this.engine.analyze({ image: bytes, threshold: settings.threshold ?? undefined, explain });
     return { summary: summarizeVerdict(verdict), sha, verdict };
   }
 
@@ -282,7 +283,7 @@ export class Moderator implements ModeratorApi {
     held.bytes = bytes;
     {
       if (post.edited && (await this.store.hasJudgementForMessage(post, post.messageId, sha256Hex(bytes)))) return null;
-      const { summary, sha, verdict, cachedFrom } = await this.judgeBytes(post, bytes, settings);
+      const { summary, sha, verdict, cachedFrom } = await this.judgeBytes(post, bytes, settings, 'hateful'); // word effects only where a flag needs explaining
       const phash = verdict ? await dHash(bytes).catch(() => null) : null;
       const record: NewJudgement = {
         ...this.postFields(post),
@@ -445,7 +446,7 @@ export class Moderator implements ModeratorApi {
         if (this.draining) throw new MemeguardError('CANCELLED', 'memeguard is shutting down');
         const settings = await this.loadSettings(r);
         const bytes = await this.download(port, request.image);
-        const { summary } = await this.limiter.run(() => this.judgeBytes(r, bytes, settings));
+        const { summary } = await this.limiter.run(() => this.judgeBytes(r, bytes, settings, true));
         return verdictReply(summary);
       }
       case 'config-show':

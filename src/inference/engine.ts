@@ -68,7 +68,7 @@ const analyzeInputSchema = z.object({
   image: z.instanceof(Uint8Array, { message: 'image must be the bytes of an image (Uint8Array/Buffer)' }),
   caption: z.string().optional(),
   threshold: z.number().min(0).max(1).optional(),
-  explain: z.boolean().optional(),
+  explain: z.union([z.boolean(), z.literal('hateful')]).optional(),
 });
 
 const memeInputSchema = analyzeInputSchema.pick({ image: true, caption: true });
@@ -307,7 +307,8 @@ class MemeEngine implements Engine {
       timer.t.fusion = round(performance.now() - fusionStart);
 
       let words: WordEffect[] = [];
-      if (args.explain !== false && text.score !== null && r.caption.text !== '') {
+      const explain = args.explain === 'hateful' ? hateful : args.explain !== false;
+      if (explain && text.score !== null && r.caption.text !== '') {
         words = await timer.time('explain', () => this.wordEffects(r.caption.text, text.score!));
       }
       const driver = decisionDriver(hateful, text.score, image.score);

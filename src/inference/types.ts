@@ -13,8 +13,12 @@ export interface AnalyzeInput {
   caption?: string;
   /** Overrides the pack's threshold. */
   threshold?: number;
-  /** Compute the leave-one-word-out explanation (default true). */
-  explain?: boolean;
+  /**
+   * Compute the leave-one-word-out word effects (one extra text-model batch): true (default), false, or 'hateful'
+   * to compute them only for a hateful verdict (the bot: explanations are shown for flags, and they cost more than
+   * the verdict on a CPU).
+   */
+  explain?: boolean | 'hateful';
 }
 
 export interface ModalityVerdict {

@@ -15,6 +15,8 @@ export async function solidPng(r: number, g: number, b: number, size = 32): Prom
  */
 export class RednessEngine implements Engine {
   calls = 0;
+  /** The `explain` argument of each analyze call, in order. */
+  explainArgs: (boolean | 'hateful' | undefined)[] = [];
   readonly info: EngineInfo = {
     packDir: '/fake',
     packName: 'redness',
@@ -26,8 +28,9 @@ export class RednessEngine implements Engine {
     warnings: [],
   };
 
-  async analyze(input: { image: Uint8Array; threshold?: number }): Promise<Verdict> {
+  async analyze(input: { image: Uint8Array; threshold?: number; explain?: boolean | 'hateful' }): Promise<Verdict> {
     this.calls++;
+    this.explainArgs.push(input.explain);
     let stats;
     try {
       stats = await sharp(input.image).stats();

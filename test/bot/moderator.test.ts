@@ -204,8 +204,12 @@ describe('Moderator: reviews', () => {
 
 describe('Moderator: commands', () => {
   it('check answers a verdict and an explanation; a corrupt image gets a clear error', async () => {
-    const { moderator, port } = await setup();
+    const { moderator, port, engine } = await setup();
     const ok = await moderator.handleCommand({ command: 'check', requester: member, image: { url: 'cdn/red.png' } }, port());
+    // /check always explains; posts get word effects only when flagged (they cost more than the verdict)
+    expect(engine.explainArgs).toEqual([true]);
+    await moderator.handlePost(post({ images: [{ url: 'cdn/grey.png' }] }), port());
+    expect(engine.explainArgs).toEqual([true, 'hateful']);
     expect(ok.kind).toBe('verdict');
     expect(ok.text).toMatch(/^Hateful — score/);
     const bad = await moderator.handleCommand({ command: 'check', requester: member, image: { url: 'cdn/corrupt.png' } }, port());

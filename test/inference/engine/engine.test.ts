@@ -87,6 +87,19 @@ describe('engine on a feature-extraction encoder + ResNet encoder with heads', (
     expect(lo.explanation.words).toEqual([]);
   });
 
+  it("explain: 'hateful' computes word effects for a hateful verdict only (the bot's setting)", async () => {
+    const image = await noiseImage(2);
+    const flagged = await engine.analyze({ image, caption: CAPTIONS[1], threshold: 0, explain: 'hateful' });
+    const passed = await engine.analyze({ image, caption: CAPTIONS[1], threshold: 1, explain: 'hateful' });
+    const always = await engine.analyze({ image, caption: CAPTIONS[1], threshold: 1 });
+    expect(flagged.verdict).toBe('hateful');
+    expect(flagged.explanation.words.length).toBe(CAPTIONS[1].split(/\s+/).length);
+    expect(passed.verdict).toBe('not_hateful');
+    expect(passed.explanation.words).toEqual([]);
+    expect(passed.timings_ms.explain).toBeUndefined();
+    expect(always.explanation.words).toEqual(flagged.explanation.words);
+  });
+
   it('embed gives the encoder outputs before any head', async () => {
     const e = await engine.embed({ image: await noiseImage(1), caption: 'the cat saw' });
     expect(e.text!.pooling).toBe('cls');
