@@ -98,6 +98,8 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
+  // The --out folder is made before the run, so a path that cannot be written fails in seconds, not after it.
+  if (o.out) await mkdir(path.dirname(path.resolve(o.out)), { recursive: true }).catch((e: unknown) => outError(o.out!, e));
   const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
   logger.info('bench started', { models: o.models ?? 'generated', quick: o.quick });
   const report = await runBench({
@@ -114,15 +116,17 @@ export async function run(argv: string[]): Promise<number> {
     seed: o.seed,
     onProgress: progress,
   });
-  if (o.out) {
-    await mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
-    await writeFile(o.out, JSON.stringify(report, null, 2) + '\n');
-  }
+  // Printed first: a failed --out write must not lose the report.
   process.stdout.write((o.json ? JSON.stringify(report, null, 2) : formatBenchReport(report)) + '\n');
+  if (o.out) await writeFile(o.out, JSON.stringify(report, null, 2) + '\n').catch((e: unknown) => outError(o.out!, e));
   if (o['ocr-quality']) {
     progress('OCR quality (CER/WER) ...');
     const q = await runOcrQuality({ perStyle: o.quick ? 2 : 20 });
     process.stdout.write((o.json ? JSON.stringify(q, null, 2) : '\n' + formatOcrQuality(q)) + '\n');
   }
   return 0;
+}
+
+function outError(file: string, e: unknown): never {
+  throw new MemeguardError('BAD_INPUT', `cannot write the bench report to ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -110,6 +110,14 @@ describe('memeguard bench --quick on a tiny pack', () => {
     const textOnly = await writeTinyPack(path.join(tmp, 'text-only'), { image: null });
     const r = capture(() => run(['--models', textOnly, '--quick']));
     await expect(r).rejects.toMatchObject({ code: 'PACK_INVALID', message: expect.stringContaining('both a text and an image model') });
+    // an --out that cannot be written is refused before the run (a file stands where its folder should be): the
+    // missing pack would otherwise have been the error
+    const blocker = path.join(tmp, 'blocker');
+    await writeFile(blocker, 'not a folder');
+    await expect(capture(() => run(['--models', path.join(tmp, 'no-such-pack'), '--out', path.join(blocker, 'r.json')]))).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+      message: expect.stringContaining('cannot write the bench report'),
+    });
     const help = await capture(() => run(['--help']));
     expect(help.value).toBe(0);
     expect(help.out).toContain('--models DIR');
