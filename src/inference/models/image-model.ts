@@ -9,6 +9,7 @@ import { logger } from '../../log.js';
 import { loadPreprocessor, type Preprocessor } from '../image/preprocess.js';
 import type { ImageModelConfig } from '../pack/schema.js';
 import { exposeImageFeatures } from '../onnx/expose.js';
+import { pruneToOutputs } from '../onnx/prune.js';
 import { createModelSession, ort, runSession, sharedSession, type SessionSettings } from '../onnx/session.js';
 import type { DeviceName } from '../types.js';
 import { labelsOf, modelFolder, readModelBytes, readModelConfig, requireFile } from './folder.js';
@@ -45,9 +46,11 @@ export async function loadImageModel(packDir: string, cfg: ImageModelConfig, set
   const { height, width } = preprocessor.size;
   const configured = config.hidden_sizes?.[config.hidden_sizes.length - 1] ?? config.hidden_size;
 
-  const session = await sharedSession(`image:${onnxFile}`, async () => {
+  const session = await sharedSession(`image:${cfg.kind}:${onnxFile}`, async () => {
     const exposed = exposeImageFeatures(await readModelBytes(onnxFile), { file: onnxFile, featureSize: configured, inPlace: true });
-    const created = await createModelSession(exposed.bytes, onnxFile, settings);
+    // An encoder reads only the features: drop the classifier layer after them (a classifier keeps its logits).
+    const model = cfg.kind === 'encoder' ? pruneToOutputs(exposed.bytes, [exposed.tensor], { inPlace: true }).bytes : exposed.bytes;
+    const created = await createModelSession(model, onnxFile, settings);
     return { ...created, exposed: { tensor: exposed.tensor, width: exposed.width } };
   });
   const { tensor: featureTensor, width: featureWidth } = session.exposed!;

@@ -9,6 +9,7 @@ import type { TextModelConfig } from '../pack/schema.js';
 import { MemeguardError } from '../../errors.js';
 import { logger } from '../../log.js';
 import { exposeTextHidden } from '../onnx/expose.js';
+import { pruneToOutputs } from '../onnx/prune.js';
 import { indexModel } from '../onnx/graph-index.js';
 import { createModelSession, ort, runSession, sharedSession, type ModelSession, type SessionSettings } from '../onnx/session.js';
 import type { DeviceName } from '../types.js';
@@ -68,7 +69,9 @@ async function prepareSession(
       }
       if (!outputs.includes('last_hidden_state')) {
         const exposed = exposeTextHidden(bytes, { hiddenSize, vocabSize, file, inPlace: true });
-        const created = await createModelSession(exposed.bytes, file, settings);
+        // Only the hidden state is read: drop the MLM head so ONNX Runtime does not compute it on every call.
+        const pruned = pruneToOutputs(exposed.bytes, [exposed.tensor], { inPlace: true });
+        const created = await createModelSession(pruned.bytes, file, settings);
         return { ...created, exposed: { tensor: exposed.tensor, width: exposed.width } };
       }
     }

@@ -29,7 +29,7 @@ export interface GraphIndex {
   producer: Map<string, onnxT.NodeProto>;
 }
 
-function tensorHeader(buf: Uint8Array, start: number, end: number): { name: string; dims: number[]; dataType: number } {
+export function tensorHeader(buf: Uint8Array, start: number, end: number): { name: string; dims: number[]; dataType: number } {
   let name = '';
   const dims: number[] = [];
   let dataType = 0;
