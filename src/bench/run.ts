@@ -284,7 +284,7 @@ async function measure(opts: BenchOptions, res: Resources): Promise<BenchReport>
     }
     if (ex.length) {
       notes.push(
-        `the word-by-word explanation (analyze's default, which the bot uses) adds ${summarize(ex).p50} ms p50 per meme ` +
+        `the word-by-word explanation (analyze's default and /check's; the bot computes it for flagged posts only) adds ${summarize(ex).p50} ms p50 per meme ` +
           `(one text-model batch of one caption per word); it is off in these numbers (--explain turns it on)`,
       );
     }
