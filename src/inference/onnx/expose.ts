@@ -11,11 +11,10 @@
 import type { onnx as onnxT } from 'onnx-proto';
 import { MemeguardError } from '../../errors.js';
 import { onnx } from '../../synth/onnx/proto.js';
+import { GRAPH_OUTPUT, MODEL_GRAPH } from './fields.js';
 import { indexModel, type GraphIndex } from './graph-index.js';
 import { encodeVarint, lengthDelimited } from './protobuf-scan.js';
 
-const GRAPH_OUTPUT_FIELD = 12;
-const MODEL_GRAPH_FIELD = 7;
 
 export interface ExposedTensor {
   /** Model bytes with the tensor as an extra graph output (the input bytes when it already was one). */
@@ -129,9 +128,9 @@ export function addGraphOutputs(
 ): Uint8Array {
   const fresh = names.filter((n) => !index.outputs.includes(n));
   if (fresh.length === 0) return bytes;
-  const extra = Buffer.concat(fresh.flatMap((name) => lengthDelimited(GRAPH_OUTPUT_FIELD, onnx.ValueInfoProto.encode({ name }).finish())));
+  const extra = Buffer.concat(fresh.flatMap((name) => lengthDelimited(GRAPH_OUTPUT, onnx.ValueInfoProto.encode({ name }).finish())));
   const gf = index.graphField;
-  const tag = encodeVarint(MODEL_GRAPH_FIELD * 8 + 2);
+  const tag = encodeVarint(MODEL_GRAPH * 8 + 2);
   const oldPrefix = gf.dataStart - gf.start; // tag + old length varint
   const newLenVarint = encodeVarint(gf.end - gf.dataStart + extra.length);
   const newPrefix = tag.length + newLenVarint.length;

@@ -4,16 +4,9 @@
  */
 import type { onnx as onnxT } from 'onnx-proto';
 import { onnx } from '../../synth/onnx/proto.js';
+import { GRAPH_INITIALIZER, GRAPH_INPUT, GRAPH_NODE, GRAPH_OUTPUT, MODEL_GRAPH, TENSOR_DATA_TYPE, TENSOR_DIMS, TENSOR_NAME } from './fields.js';
 import { wireFields, type WireField } from './protobuf-scan.js';
 
-const MODEL_GRAPH = 7;
-const GRAPH_NODE = 1;
-const GRAPH_INITIALIZER = 5;
-const GRAPH_INPUT = 11;
-const GRAPH_OUTPUT = 12;
-const TENSOR_DIMS = 1;
-const TENSOR_DATA_TYPE = 2;
-const TENSOR_NAME = 8;
 
 export interface GraphIndex {
   /** Where the graph field sits inside the model bytes. */

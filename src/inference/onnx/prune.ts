@@ -5,17 +5,19 @@
  * initializers only they need, and their value_info, working on the wire format: weights are moved, never decoded.
  */
 import { onnx } from '../../synth/onnx/proto.js';
+import {
+  ATTRIBUTE_GRAPH,
+  ATTRIBUTE_GRAPHS,
+  GRAPH_INITIALIZER,
+  GRAPH_INPUT,
+  GRAPH_NODE,
+  GRAPH_OUTPUT,
+  GRAPH_VALUE_INFO,
+  MODEL_GRAPH,
+} from './fields.js';
 import { indexModel, tensorHeader } from './graph-index.js';
 import { encodeVarint, wireFields, type WireField } from './protobuf-scan.js';
 
-const MODEL_GRAPH = 7;
-const GRAPH_NODE = 1;
-const GRAPH_INITIALIZER = 5;
-const GRAPH_INPUT = 11;
-const GRAPH_OUTPUT = 12;
-const GRAPH_VALUE_INFO = 13;
-const ATTRIBUTE_GRAPH = 5;
-const ATTRIBUTE_GRAPHS = 10;
 
 export interface PruneResult {
   bytes: Uint8Array;
@@ -55,7 +57,7 @@ export function pruneToOutputs(bytes: Uint8Array, keep: readonly string[], opts:
     }
   }
 
-  const gf = [...wireFields(bytes)].find((f) => f.field === MODEL_GRAPH && f.wireType === 2)!;
+  const gf = g.graphField;
   const keepField: WireField[] = [];
   let nodeIndex = 0;
   let removedNodes = 0;
