@@ -7,10 +7,9 @@ import { readPack } from '../inference/pack/load.js';
 import type { Engine } from '../inference/types.js';
 import { defaultCacheDir } from './cache.js';
 import { labelsOf, readDataset } from './dataset.js';
-import { cancelled, computeFeatures } from './features.js';
+import { cancelled, computeFeatures, type DatasetRunOptions } from './features.js';
 import { featureFingerprint } from './fingerprint.js';
 import { auroc, bestThreshold, metricsAt, type Confusion } from './metrics.js';
-import type { ProgressCallback } from './progress.js';
 import { itemScores, scoreNames, type ScoringContext } from './scores.js';
 
 /**
@@ -56,25 +55,14 @@ export interface EvaluationReport {
   durationS: number;
 }
 
-export interface RunEvaluationOptions {
-  engine: Engine;
-  dataDir: string;
-  /** Default dev_seen (or dev); "all" for a folder-per-class data set. */
-  split?: string;
-  limit?: number;
-  sample?: number;
-  /** Seed of --sample (default 0). */
-  seed?: number;
+export interface RunEvaluationOptions extends DatasetRunOptions {
   /** Feature cache folder; default defaultCacheDir(); null disables the cache. */
   cacheDir?: string | null;
-  concurrency?: number;
   /**
    * Score a split whose items have no labels at all (the test splits): predictions only, no rows.
    * A split with some labels missing is still refused. Default false: an unlabelled item is an error.
    */
   allowUnlabeled?: boolean;
-  onProgress?: ProgressCallback;
-  signal?: AbortSignal;
 }
 
 async function scoringContext(engine: Engine): Promise<{ ctx: ScoringContext; fingerprint: string; dir: string; name: string }> {

@@ -24,6 +24,21 @@ export interface ComputeFeaturesOptions {
   signal?: AbortSignal;
 }
 
+/** What `runEvaluation` and `runTraining` share: which items of which data set, and how their features are computed. */
+export interface DatasetRunOptions {
+  engine: Engine;
+  dataDir: string;
+  /** The split to read (evaluation: dev_seen or dev; training: train; "all" for a folder-per-class data set). */
+  split?: string;
+  limit?: number;
+  sample?: number;
+  /** Seed of --sample (default 0). */
+  seed?: number;
+  concurrency?: number;
+  onProgress?: ProgressCallback;
+  signal?: AbortSignal;
+}
+
 export interface ItemFeatures {
   item: DatasetItem;
   features: Features;

@@ -2,27 +2,16 @@ import { MemeguardError } from '../errors.js';
 import { readPack } from '../inference/pack/load.js';
 import type { Engine } from '../inference/types.js';
 import { labelsOf, readDataset } from './dataset.js';
-import { computeFeatures } from './features.js';
+import { computeFeatures, type DatasetRunOptions } from './features.js';
 import { featureFingerprint } from './fingerprint.js';
 import { writePackHeads } from './heads-io.js';
-import type { ProgressCallback } from './progress.js';
 import { DEFAULT_TRAIN_SETTINGS, trainHeads, type StageCallback, type TrainResult, type TrainSettings } from './train.js';
 
-export interface RunTrainingOptions {
-  engine: Engine;
-  dataDir: string;
-  /** Default "train". */
-  split?: string;
-  limit?: number;
-  sample?: number;
-  seed?: number;
+export interface RunTrainingOptions extends DatasetRunOptions {
   settings?: Partial<Omit<TrainSettings, 'seed' | 'mlp'>> & { mlp?: Partial<TrainSettings['mlp']> };
   /** Feature cache folder; null disables it. */
   cacheDir: string | null;
-  concurrency?: number;
-  onProgress?: ProgressCallback;
   onStage?: StageCallback;
-  signal?: AbortSignal;
 }
 
 export interface TrainingRecord {
