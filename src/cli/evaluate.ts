@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { MemeguardError } from '../errors.js';
-import { COMMON_OPTIONS, datasetOptions, interruptSignal } from '../eval/cli-options.js';
+import { COMMON_OPTIONS, datasetOptions, interruptSignal } from './shared/dataset-options.js';
 import { formatReportTable, predictionsJsonl, reportJson, runEvaluation } from '../eval/evaluate.js';
 import { renderRocPng } from '../eval/plot.js';
 import { progressBar } from '../eval/progress.js';

@@ -2,7 +2,7 @@
  * memeguard train --data DIR [--split train] [--models DIR] [--seed N] [--limit N] [--sample N] [--json]
  * Train the heads (text, image, stacking, concat-mlp) on a labelled split and write them into the pack.
  */
-import { COMMON_OPTIONS, datasetOptions, interruptSignal } from '../eval/cli-options.js';
+import { COMMON_OPTIONS, datasetOptions, interruptSignal } from './shared/dataset-options.js';
 import { progressBar } from '../eval/progress.js';
 import { runTraining, type TrainingRecord } from '../eval/training.js';
 import { openFraction, parseCommandLine, positiveInt } from './shared/args.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nonNegativeInt, oneImageArg, openFraction, parseCommandLine, positiveInt, probability, usageLine } from '../../../src/cli/shared/args.js';
-import { datasetOptions } from '../../../src/eval/cli-options.js';
+import { datasetOptions } from '../../../src/cli/shared/dataset-options.js';
 import { MemeguardError } from '../../../src/errors.js';
 
 const USAGE = 'usage: memeguard thing [options]\n  --n N   a number';

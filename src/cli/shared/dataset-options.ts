@@ -1,6 +1,6 @@
-import { nonNegativeInt, positiveInt } from '../cli/shared/args.js';
-import { MemeguardError } from '../errors.js';
-import { defaultCacheDir } from './cache.js';
+import { nonNegativeInt, positiveInt } from './args.js';
+import { MemeguardError } from '../../errors.js';
+import { defaultCacheDir } from '../../eval/cache.js';
 
 /** Shared option handling of `memeguard train` and `memeguard evaluate` (general parsing: src/cli/shared/args.ts). */
 
